@@ -1,0 +1,4 @@
+"""Offline catalogue tooling and the search engine the API loads.
+
+Imports nothing from ``api`` or ``actions``.
+"""

@@ -1,0 +1,208 @@
+"""The procedure catalogue schema: one YAML file per procedure under ``knowledge/procedures``.
+
+The pydantic models here are the single source of truth; ``python -m indexer schema`` exports
+them as JSON Schema to ``knowledge/schema/``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+CODE_RE = re.compile(r"^\d\.\d{6}$")
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ChannelKind(str, Enum):
+    in_person = "in_person"  # Trực tiếp
+    online = "online"  # Trực tuyến
+    postal = "postal"  # Dịch vụ bưu chính (công ích)
+
+
+class TimeUnit(str, Enum):
+    working_days = "ngày làm việc"
+    days = "ngày"
+    hours = "giờ"
+    same_day = "trong ngày"
+    months = "tháng"
+
+
+class ProcessingTime(Strict):
+    """A time limit. ``value`` is null only for ``trong ngày``."""
+
+    value: float | None = Field(default=None, gt=0)
+    unit: TimeUnit
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _value_matches_unit(self) -> ProcessingTime:
+        if self.unit is TimeUnit.same_day and self.value is not None:
+            raise ValueError("'trong ngày' takes no value")
+        if self.unit is not TimeUnit.same_day and self.value is None:
+            raise ValueError(f"unit '{self.unit.value}' needs a positive value")
+        return self
+
+
+class Fee(Strict):
+    """A fee or charge. ``free`` true means "miễn phí"; otherwise ``amount_vnd`` or ``text``."""
+
+    free: bool = False
+    amount_vnd: int | None = Field(default=None, ge=0)
+    text: str | None = None  # e.g. "50.000 đồng/trường hợp; 100.000 đồng nếu ..."
+    exemptions: str | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Fee:
+        if self.free and self.amount_vnd:
+            raise ValueError("a free fee cannot carry an amount")
+        if not self.free and self.amount_vnd is None and not self.text:
+            raise ValueError("a fee needs free, amount_vnd or text")
+        return self
+
+
+class Channel(Strict):
+    kind: ChannelKind
+    time: ProcessingTime | None = None  # null: not verified, say so in note
+    fee: Fee | None = None  # null: not verified, say so in note
+    note: str | None = None
+
+
+class Document(Strict):
+    name: str = Field(min_length=3)
+    copy_kind: Literal["original", "copy", "certified_copy", "original_or_copy", "present"] | None = (
+        None
+    )
+    quantity: int | None = Field(default=None, ge=1)
+    form: str | None = None  # form template, e.g. "Tờ khai đăng ký khai sinh (mẫu ...)"
+    condition: str | None = None  # e.g. "nếu trẻ sinh ra ngoài cơ sở y tế"
+
+
+class LegalBasis(Strict):
+    number: str = Field(min_length=3)  # e.g. "60/2014/QH13", "123/2015/NĐ-CP"
+    title: str
+    date: date | None = None
+    issuer: str | None = None
+
+
+class StatusKind(str, Enum):
+    active = "active"
+    amended = "amended"
+    abolished = "abolished"
+
+
+class Status(Strict):
+    state: StatusKind = StatusKind.active
+    effective_date: date | None = None
+    replaced_by: list[str] = Field(default_factory=list)  # procedure ids
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _abolished_has_date(self) -> Status:
+        if self.state is StatusKind.abolished and self.effective_date is None:
+            raise ValueError("an abolished procedure needs effective_date")
+        return self
+
+
+class SourceKind(str, Enum):
+    portal = "portal"  # official record on the national public service portal
+    legal_text = "legal_text"  # checked against the legal text itself
+    written_by_us = "written_by_us"  # written by the project from the legal basis named
+
+
+class Source(Strict):
+    kind: SourceKind
+    reference: str = Field(min_length=3)  # portal code + publishing decision, or the legal text
+    url: str | None = None
+    checked_at: date
+    unverified: list[str] = Field(default_factory=list)  # fields left empty because not verified
+
+
+class ProvinceOverride(Strict):
+    province: str
+    time: ProcessingTime | None = None
+    fee: Fee | None = None
+    agency: str | None = None
+    address: str | None = None
+    note: str | None = None
+
+
+Level = Literal["cấp trung ương", "cấp tỉnh", "cấp xã"]
+
+
+class Procedure(Strict):
+    id: str
+    code: str | None = None  # official code like 1.001193; null when not verified
+    name: str = Field(min_length=5)
+    aliases: list[str] = Field(default_factory=list)
+    field: str = Field(min_length=3)  # lĩnh vực
+    levels: list[Level] = Field(min_length=1)
+    agency: str = Field(min_length=3)
+    who: str | None = None
+    channels: list[Channel] = Field(min_length=1)
+    documents: list[Document] = Field(default_factory=list)
+    steps: list[str] = Field(default_factory=list)
+    conditions: list[str] = Field(default_factory=list)
+    result: str | None = None
+    legal_basis: list[LegalBasis] = Field(default_factory=list)
+    status: Status = Field(default_factory=Status)
+    online_url: str | None = None
+    updated_at: date
+    source: Source
+    example_questions: list[str] = Field(min_length=5)
+    province_overrides: list[ProvinceOverride] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_slug(cls, v: str) -> str:
+        if not ID_RE.match(v):
+            raise ValueError("id must be a lowercase ASCII slug like 'dang-ky-khai-sinh'")
+        return v
+
+    @field_validator("code")
+    @classmethod
+    def _code_format(cls, v: str | None) -> str | None:
+        if v is not None and not CODE_RE.match(v):
+            raise ValueError("code must look like 1.001193 (or be null when not verified)")
+        return v
+
+    @property
+    def is_current(self) -> bool:
+        return self.status.state is not StatusKind.abolished
+
+    def all_names(self) -> list[str]:
+        return [self.name, *self.aliases]
+
+
+class FaqEntry(Strict):
+    id: str
+    question: str = Field(min_length=5)
+    answer: str = Field(min_length=10)
+    topic: str  # e.g. "một cửa", "dịch vụ công trực tuyến", "bưu chính", "tra cứu hồ sơ", ...
+    alt_questions: list[str] = Field(default_factory=list)
+    related_procedures: list[str] = Field(default_factory=list)  # procedure ids
+    source: Source
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_slug(cls, v: str) -> str:
+        if not ID_RE.match(v):
+            raise ValueError("id must be a lowercase ASCII slug")
+        return v
+
+
+class GlossaryEntry(Strict):
+    term: str  # abbreviation or colloquial word, e.g. "sổ đỏ", "CCCD"
+    canonical: str  # canonical term, e.g. "Giấy chứng nhận quyền sử dụng đất"
+    note: str | None = None
+
+
+class Glossary(Strict):
+    entries: list[GlossaryEntry] = Field(min_length=1)
