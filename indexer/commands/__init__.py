@@ -1,0 +1,1 @@
+"""Subcommands of ``python -m indexer``; one module per concern, each with ``register()``."""

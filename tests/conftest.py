@@ -1,0 +1,32 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("TTHC_SHARED_DATA", REPO.parent / "shared" / "data"))
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def knowledge_dir() -> Path:
+    return REPO / "knowledge"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The official records in ../shared/data. Required under CI; skipped elsewhere if absent."""
+    if not SHARED_DATA.is_dir():
+        if IN_CI:
+            pytest.fail(f"CI needs the official records at {SHARED_DATA}")
+        pytest.skip(f"../shared/data not found at {SHARED_DATA} (outside CI)")
+    return SHARED_DATA
