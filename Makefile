@@ -1,0 +1,56 @@
+# Two commands for a newcomer:  make run  (set up and run everything)  and  make test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PY      := .venv/bin/python
+RASA_PY := .venv-rasa/bin/python
+export PYTHONPATH := $(CURDIR)
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: help setup envs model index train prepare run test test-rasa test-app ci lock bench
+
+help:
+	@echo "make run    set up both environments, the model, the index and the bot, then run all"
+	@echo "make test   the same setup, then the whole test suite"
+	@echo "make lock   regenerate requirements/*.lock after editing requirements/*.in"
+	@echo "make bench  run the benchmarks (results in docs/benchmarks.md)"
+
+envs:
+	@scripts/setup_env.sh app
+	@scripts/setup_env.sh rasa
+
+setup: envs
+
+model: envs
+	@$(PY) -m indexer prepare-model
+
+index: model
+	@$(PY) -m indexer build
+
+train: envs
+	@scripts/train_bot.sh
+
+prepare: model index train
+
+run: prepare
+	@$(PY) scripts/supervise.py
+
+test: prepare
+	@scripts/ensure_chromium.sh
+	@if [ "$${CI:-}" = "true" ]; then scripts/check_services.sh; fi
+	@$(MAKE) --no-print-directory test-rasa
+	@$(MAKE) --no-print-directory test-app
+
+# Python 3.10: the tokenizer, the actions, NLU quality, rasa data validate and the
+# conversation tests.
+test-rasa:
+	@$(RASA_PY) -m pytest -p no:cacheprovider tests/bot tests/actions
+
+# Python 3.11: everything else, including the integration tests that start real servers.
+test-app:
+	@$(PY) -m pytest -p no:cacheprovider tests --ignore=tests/bot --ignore=tests/actions
+
+lock:
+	@scripts/lock.sh
+
+bench: prepare
+	@$(PY) benchmarks/run_all.py
