@@ -6,6 +6,7 @@ them as JSON Schema to ``knowledge/schema/``.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from datetime import date
 from enum import Enum
@@ -88,7 +89,7 @@ class Document(Strict):
 class LegalBasis(Strict):
     number: str = Field(min_length=3)  # e.g. "60/2014/QH13", "123/2015/NĐ-CP"
     title: str
-    date: date | None = None
+    date: dt.date | None = None  # ``dt.date``: the field name shadows the type
     issuer: str | None = None
 
 
@@ -134,7 +135,9 @@ class ProvinceOverride(Strict):
     note: str | None = None
 
 
-Level = Literal["cấp trung ương", "cấp tỉnh", "cấp xã"]
+# "cấp trung ương" is the portal's "Cấp bộ"; "cơ quan khác" is the portal's "Cơ quan khác" (an
+# agency outside the administrative levels, e.g. a bank branch or a test centre).
+Level = Literal["cấp trung ương", "cấp tỉnh", "cấp xã", "cơ quan khác"]
 
 
 class Procedure(Strict):
