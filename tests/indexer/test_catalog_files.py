@@ -1,0 +1,38 @@
+"""Committed catalogue files that are generated or copied stay in sync with their source."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from indexer.catalog.jsonschema import SCHEMAS, render_schema
+from indexer.cli import main
+
+SHARED_REQUIRED = Path(__file__).resolve().parents[2].parent / "shared" / "catalog" / (
+    "required_procedures.txt"
+)
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
+def test_exported_schema_is_up_to_date(knowledge_dir: Path, name: str) -> None:
+    committed = knowledge_dir / "schema" / name
+    assert committed.exists(), f"run: python -m indexer schema ({name} missing)"
+    assert committed.read_text(encoding="utf-8") == render_schema(SCHEMAS[name]), (
+        f"{committed} is stale: run python -m indexer schema"
+    )
+
+
+def test_schema_command_writes_valid_json(tmp_path: Path) -> None:
+    assert main(["schema", "--out", str(tmp_path)]) == 0
+    procedure = json.loads((tmp_path / "procedure.schema.json").read_text(encoding="utf-8"))
+    assert set(procedure["required"]) >= {"id", "name", "channels", "source", "example_questions"}
+    assert procedure["properties"]["example_questions"]["minItems"] == 5
+
+
+def test_required_list_matches_shared(knowledge_dir: Path) -> None:
+    if not SHARED_REQUIRED.exists():
+        pytest.skip(f"{SHARED_REQUIRED} not present (outside the shared workspace)")
+    ours = (knowledge_dir / "required_procedures.txt").read_text(encoding="utf-8")
+    assert ours == SHARED_REQUIRED.read_text(encoding="utf-8")
