@@ -1,0 +1,187 @@
+"""Text encoders behind one small interface; models load lazily (``warm_up``), never at import.
+
+- ``SentenceTransformerEmbedder``: any sentence-transformers model (default: the bundled
+  multilingual-e5-small under ``models/``), with the e5 ``query: `` / ``passage: `` prompts and
+  L2-normalised outputs so that inner product is cosine similarity.
+- ``HashingEmbedder`` (``fake:<dim>``): deterministic bag of folded words and character
+  trigrams. For unit tests and synthetic benchmarks only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from indexer.errors import IndexerError
+from indexer.text import fold, normalize
+
+logger = logging.getLogger(__name__)
+
+
+class Embedder(Protocol):
+    model_id: str
+    dim: int
+
+    def warm_up(self) -> None: ...
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray: ...
+
+
+class HashingEmbedder:
+    """Deterministic stand-in for a neural encoder: similar words give similar vectors."""
+
+    def __init__(self, dim: int = 64) -> None:
+        self.dim = dim
+        self.model_id = f"fake:{dim}"
+
+    def warm_up(self) -> None:
+        return None
+
+    def _vector(self, text: str) -> np.ndarray:
+        vec = np.zeros(self.dim, dtype=np.float32)
+        words = fold(normalize(text)).split()
+        features = list(words) + [" ".join(p) for p in zip(words, words[1:])]
+        for word in words:
+            padded = f"#{word}#"
+            features.extend(padded[i : i + 3] for i in range(len(padded) - 2))
+        for feature in features:
+            digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
+            bucket = int.from_bytes(digest[:4], "little") % self.dim
+            vec[bucket] += 1.0 if digest[4] & 1 else -1.0
+        norm = float(np.linalg.norm(vec))
+        return vec / norm if norm else vec
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._vector(t) for t in texts])
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        return self._encode(texts)
+
+
+def model_fingerprint(model_dir: Path) -> str:
+    """Identify a local model directory by its configuration and weight file sizes."""
+    h = hashlib.sha256()
+    for path in sorted(model_dir.rglob("*")):
+        if not path.is_file():
+            continue
+        rel = str(path.relative_to(model_dir))
+        h.update(rel.encode())
+        if path.suffix in {".json", ".txt"} and path.stat().st_size < 1_000_000:
+            h.update(path.read_bytes())
+        else:
+            h.update(str(path.stat().st_size).encode())
+    return h.hexdigest()[:16]
+
+
+class SentenceTransformerEmbedder:
+    def __init__(
+        self,
+        model: str,
+        *,
+        query_prompt: str = "query: ",
+        passage_prompt: str = "passage: ",
+        batch_size: int = 32,
+        max_seq_length: int = 256,
+        torch_threads: int | None = None,
+    ) -> None:
+        self.model = model
+        self.query_prompt = query_prompt
+        self.passage_prompt = passage_prompt
+        self.batch_size = batch_size
+        self.max_seq_length = max_seq_length
+        self.torch_threads = torch_threads
+        path = Path(model)
+        if path.is_dir():
+            self.model_id = f"{path.name}@{model_fingerprint(path)}"
+            self.dim = _dimension_from_dir(path)
+        else:
+            self.model_id = model
+            self.dim = 0  # known after loading
+        self._st = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        with self._lock:
+            if self._st is not None:
+                return
+            try:
+                import torch
+                from sentence_transformers import SentenceTransformer
+            except ImportError as exc:  # pragma: no cover - environment problem
+                raise IndexerError(f"sentence-transformers is not installed: {exc}") from exc
+            if self.torch_threads:
+                torch.set_num_threads(self.torch_threads)
+            path = Path(self.model)
+            if not path.is_dir() and path.is_absolute():
+                raise IndexerError(
+                    f"model directory {self.model} not found; run `python -m indexer prepare-model`"
+                )
+            logger.info("embedding.model.load", extra={"model": self.model})
+            st = SentenceTransformer(self.model, device="cpu")
+            st.max_seq_length = self.max_seq_length
+            self.dim = int(st.get_sentence_embedding_dimension() or 0)
+            self._st = st
+
+    def _encode(self, texts: Sequence[str], prompt: str, progress: bool) -> np.ndarray:
+        self.warm_up()
+        assert self._st is not None
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._st.encode(
+            [prompt + t for t in texts],
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self.query_prompt, False)
+
+    def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        return self._encode(texts, self.passage_prompt, progress)
+
+
+def _dimension_from_dir(path: Path) -> int:
+    try:
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        return int(config.get("hidden_size", 0))
+    except (OSError, ValueError):
+        return 0
+
+
+def load_embedder(
+    spec: str,
+    *,
+    query_prompt: str = "query: ",
+    passage_prompt: str = "passage: ",
+    batch_size: int = 32,
+    max_seq_length: int = 256,
+    torch_threads: int | None = None,
+) -> Embedder:
+    """``fake:<dim>`` gives the hashing embedder; anything else is a sentence-transformers model."""
+    if spec.startswith("fake:"):
+        return HashingEmbedder(int(spec.split(":", 1)[1] or 64))
+    return SentenceTransformerEmbedder(
+        spec,
+        query_prompt=query_prompt,
+        passage_prompt=passage_prompt,
+        batch_size=batch_size,
+        max_seq_length=max_seq_length,
+        torch_threads=torch_threads,
+    )

@@ -1,0 +1,161 @@
+"""Retrieval evaluation on a JSONL question set, and calibration of confidence/abstention.
+
+Each line: ``{"q": str, "procedure": name-or-null, "aspect": str?, "style": str?}``. A hit is a
+returned procedure whose name or alias equals ``procedure`` (case-insensitive, a leading
+"Thủ tục " ignored); ``null`` means out of scope, where abstaining is right. Recall counts an
+abstention as a miss. ``n`` and the recalls are over in-scope questions; ``oos_n`` counts the
+out-of-scope ones.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from indexer.calibration import MODE_FEATURES, Calibration, fit_calibration
+from indexer.errors import IndexerError
+from indexer.results import SearchResult
+from indexer.text import nfc
+
+logger = logging.getLogger(__name__)
+
+ALPHAS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.5)
+
+
+def name_key(name: str) -> str:
+    key = " ".join(nfc(name).casefold().split())
+    return key.removeprefix("thủ tục ").strip()
+
+
+@dataclass(frozen=True)
+class Question:
+    q: str
+    procedure: str | None
+    aspect: str | None = None
+    style: str | None = None
+
+
+def load_questions(path: Path) -> list[Question]:
+    out = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise IndexerError(f"cannot read questions file {path}: {exc}") from exc
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            out.append(Question(str(row["q"]), row.get("procedure"), row.get("aspect"),
+                                row.get("style")))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise IndexerError(f"{path}:{lineno}: bad question line ({exc})") from exc
+    return out
+
+
+@dataclass
+class Outcome:
+    question: Question
+    result: SearchResult
+    expected_ids: set[str]
+    rank: int | None  # 1-based rank of the right procedure (None: missing or abstained)
+
+
+SearchFn = Callable[[str], SearchResult]
+
+
+def names_to_ids(procedures: dict[str, Any]) -> dict[str, set[str]]:
+    table: dict[str, set[str]] = {}
+    for pid, p in procedures.items():
+        for name in p.all_names():
+            table.setdefault(name_key(name), set()).add(pid)
+    return table
+
+
+def run(search: SearchFn, questions: Sequence[Question],
+        names: dict[str, set[str]]) -> list[Outcome]:
+    outcomes = []
+    unknown = set()
+    for question in questions:
+        result = search(question.q)
+        expected: set[str] = set()
+        if question.procedure is not None:
+            expected = names.get(name_key(question.procedure), set())
+            if not expected:
+                unknown.add(question.procedure)
+        rank = None
+        if question.procedure is not None and not result.abstain:
+            for i, hit in enumerate(result.hits, 1):
+                if hit.procedure_id in expected:
+                    rank = i
+                    break
+        outcomes.append(Outcome(question, result, expected, rank))
+    for name in sorted(unknown):
+        logger.warning("eval.unknown_procedure", extra={"procedure": name})
+    return outcomes
+
+
+def metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    inscope = [o for o in outcomes if o.question.procedure is not None]
+    oos = [o for o in outcomes if o.question.procedure is None]
+    n = len(inscope)
+
+    def recall(k: int, rows: Sequence[Outcome]) -> float:
+        return round(sum(1 for o in rows if o.rank is not None and o.rank <= k) / len(rows), 4) \
+            if rows else 0.0
+
+    styles: dict[str, list[Outcome]] = {}
+    for o in inscope:
+        styles.setdefault(o.question.style or "unspecified", []).append(o)
+    return {
+        "n": n,
+        "recall_at_1": recall(1, inscope),
+        "recall_at_3": recall(3, inscope),
+        "recall_at_5": recall(5, inscope),
+        "mrr": round(sum(1.0 / o.rank for o in inscope if o.rank) / n, 4) if n else 0.0,
+        "oos_n": len(oos),
+        "oos_abstain_rate": round(sum(o.result.abstain for o in oos) / len(oos), 4) if oos else 0.0,
+        "inscope_abstain_rate": round(sum(o.result.abstain for o in inscope) / n, 4) if n else 0.0,
+        "by_style": {s: {"n": len(rows), "recall_at_1": recall(1, rows)}
+                     for s, rows in sorted(styles.items())},
+    }
+
+
+def calibrate(searcher: Any, questions: Sequence[Question], *, alphas: Sequence[float] = ALPHAS,
+              max_inscope_abstain: float = 0.05, fitted_on: str = "") -> Calibration:
+    """Choose the fusion weight by Recall@1/MRR, then fit confidence and the threshold.
+
+    ``searcher`` is a ``Searcher``; its calibration is replaced while this runs.
+    """
+    names = names_to_ids(searcher.procedures)
+    if searcher.mode != "hybrid":
+        alphas = alphas[:1]
+    open_cal = Calibration(threshold=-1.0)  # never abstain while choosing alpha
+    best: tuple[tuple[float, float], float] | None = None
+    for alpha in alphas:
+        searcher.set_calibration(Calibration(**{**open_cal.to_dict(), "alpha": alpha}))
+        m = metrics(run(lambda q: searcher.search(q, top_k=5), questions, names))
+        key = (m["recall_at_1"], m["mrr"])
+        logger.info("eval.calibrate.alpha", extra={"alpha": alpha, "r1": key[0], "mrr": key[1]})
+        if best is None or key > best[0]:
+            best = (key, alpha)
+    assert best is not None
+    alpha = best[1]
+    searcher.set_calibration(Calibration(**{**open_cal.to_dict(), "alpha": alpha}))
+    outcomes = run(lambda q: searcher.search(q, top_k=5), questions, names)
+    rows, labels, inscope = [], [], []
+    for o in outcomes:
+        if not o.result.hits:
+            continue
+        rows.append(o.result.hits[0].features)
+        labels.append(int(o.rank == 1))
+        inscope.append(o.question.procedure is not None)
+    cal = fit_calibration(rows, labels, inscope, alpha=alpha, fitted_on=fitted_on,
+                          max_inscope_abstain=max_inscope_abstain,
+                          features=MODE_FEATURES[searcher.mode])
+    searcher.set_calibration(cal)
+    return cal

@@ -1,0 +1,217 @@
+"""Hybrid ranking over one loaded index version: candidates from FAISS and BM25, scores
+grouped per procedure (or FAQ entry), fused, filtered, and given a calibrated confidence."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexer.bm25 import BM25Index
+from indexer.calibration import Calibration
+from indexer.catalog.schema import FaqEntry, Glossary, Procedure, StatusKind
+from indexer.passages import EXAMPLES, FAQ, PROCEDURE, Passage
+from indexer.results import FaqHit, ProcedureHit, SearchFilters, SearchResult
+from indexer.store import read_manifest
+from indexer.text import GlossaryIndex, fold, normalize
+
+
+MODES = ("hybrid", "dense", "lexical")
+
+
+@dataclass
+class IndexState:
+    version: str
+    manifest: dict[str, Any]
+    passages: list[Passage]
+    dense: Any  # faiss.IndexFlatIP
+    vectors: np.ndarray  # zero-copy view of the FAISS storage
+    bm25: BM25Index
+    procedures: dict[str, Procedure]
+    faqs: dict[str, FaqEntry]
+    glossary: GlossaryIndex
+    calibration: Calibration
+    by_owner: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, vdir: Path) -> IndexState:
+        import faiss
+
+        manifest = read_manifest(vdir)
+        with open(vdir / "passages.jsonl", encoding="utf-8") as fh:
+            passages = [Passage.from_dict(json.loads(line)) for line in fh]
+        dense = faiss.read_index(str(vdir / "dense.faiss"))
+        n, d = dense.ntotal, dense.d
+        vectors = (faiss.rev_swig_ptr(dense.get_xb(), n * d).reshape(n, d) if n
+                   else np.zeros((0, d), dtype=np.float32))
+        snapshot = json.loads((vdir / "catalog.json").read_text(encoding="utf-8"))
+        procedures = {p["id"]: Procedure.model_validate(p) for p in snapshot["procedures"]}
+        faqs = {f["id"]: FaqEntry.model_validate(f) for f in snapshot["faqs"]}
+        glossary = GlossaryIndex.empty()
+        if snapshot.get("glossary"):
+            g = Glossary.model_validate(snapshot["glossary"])
+            glossary = GlossaryIndex.from_pairs((e.term, e.canonical) for e in g.entries)
+        by_owner: dict[tuple[str, str], list[int]] = {}
+        for i, p in enumerate(passages):
+            by_owner.setdefault((p.kind, p.owner_id), []).append(i)
+        return cls(manifest["version"], manifest, passages, dense, vectors,
+                   BM25Index.load(vdir), procedures, faqs, glossary,
+                   Calibration.from_dict(manifest.get("calibration")), by_owner)
+
+
+@dataclass
+class _Entity:
+    kind: str
+    owner_id: str
+    dense: float = -1.0
+    lex: float = 0.0
+    fused: float = 0.0
+    rows: dict[int, float] = field(default_factory=dict)  # passage row -> passage score
+
+
+def _matches(p: Procedure, filters: SearchFilters) -> bool:
+    if filters.status:
+        wanted = filters.status.lower()
+        if wanted == "current" and not p.is_current:
+            return False
+        if wanted != "current" and p.status.state.value != wanted:
+            return False
+    if filters.level:
+        wanted_level = fold(normalize(filters.level)).removeprefix("cap ")
+        if not any(fold(normalize(lv)).removeprefix("cap ") == wanted_level for lv in p.levels):
+            return False
+    return True
+
+
+def _override(p: Procedure, province: str | None) -> dict[str, Any] | None:
+    if not province:
+        return None
+    key = fold(normalize(province))
+    for o in p.province_overrides:
+        if fold(normalize(o.province)) == key:
+            return o.model_dump(mode="json")
+    return None
+
+
+def _features(ranked: list[_Entity], i: int) -> dict[str, float]:
+    e = ranked[i]
+    others = [o for j, o in enumerate(ranked) if j != i]
+    best = lambda attr: max((getattr(o, attr) for o in others), default=0.0)  # noqa: E731
+    return {"fused": e.fused, "dense": e.dense, "lex": e.lex,
+            "fused_margin": e.fused - best("fused"), "dense_margin": e.dense - best("dense"),
+            "lex_margin": e.lex - best("lex")}
+
+
+def rank(state: IndexState, query: str, tokens: list[str], vector: np.ndarray, *,
+         aspect: str | None, top_k: int, filters: SearchFilters, candidates: int,
+         mode: str = "hybrid") -> SearchResult:
+    cal = state.calibration
+    w_dense = 0.0 if mode == "lexical" else 1.0
+    w_lex = 0.0 if mode == "dense" else (1.0 if mode == "lexical" else cal.alpha)
+    n = len(state.passages)
+    k = min(candidates, n)
+    rows: dict[int, tuple[float, float]] = {}
+    if k:
+        parts = []
+        if mode != "lexical":
+            _, ids = state.dense.search(vector.reshape(1, -1).astype(np.float32), k)
+            parts.append(ids[0][ids[0] >= 0])
+        lex_all = state.bm25.scores(tokens)
+        if mode != "dense":
+            top_lex = np.argpartition(-lex_all, k - 1)[:k] if k < n else np.arange(n)
+            parts.append(top_lex[lex_all[top_lex] > 0])
+        cand = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+        dense_scores = state.vectors[cand] @ vector
+        max_lex = state.bm25.max_score(tokens) or 1.0
+        for row, ds in zip(cand.tolist(), dense_scores.tolist()):
+            rows[row] = (float(ds), float(lex_all[row]) / max_lex)
+
+    entities: dict[tuple[str, str], _Entity] = {}
+    for row, (ds, lx) in rows.items():
+        p = state.passages[row]
+        if p.kind == PROCEDURE and not _matches(state.procedures[p.owner_id], filters):
+            continue
+        e = entities.setdefault((p.kind, p.owner_id), _Entity(p.kind, p.owner_id))
+        e.dense = max(e.dense, ds)
+        e.lex = max(e.lex, lx)
+        e.rows[row] = w_dense * ds + w_lex * lx
+    for e in entities.values():
+        e.fused = w_dense * e.dense + w_lex * e.lex
+    ranked = sorted(entities.values(), key=lambda e: e.fused, reverse=True)
+
+    procs = [e for e in ranked if e.kind == PROCEDURE]
+    faqs = [e for e in ranked if e.kind == FAQ]
+    hits = [_procedure_hit(state, procs, i, aspect, filters) for i in range(len(procs))]
+    hits = _with_replacements(state, hits, filters)[:top_k]
+    faq_hits = [_faq_hit(state, faqs, i) for i in range(min(len(faqs), top_k))]
+    confidence = hits[0].confidence if hits else 0.0
+    abstain = confidence < cal.threshold
+    faq_answer = None
+    if faq_hits and faq_hits[0].confidence >= cal.threshold and (
+            not hits or abstain or faq_hits[0].score > hits[0].score):
+        faq_answer = faq_hits[0]
+    return SearchResult(query, abstain, confidence, aspect, hits, faq_hits, faq_answer,
+                        state.version)
+
+
+def _procedure_hit(state: IndexState, procs: list[_Entity], i: int, aspect: str | None,
+                   filters: SearchFilters) -> ProcedureHit:
+    e = procs[i]
+    p = state.procedures[e.owner_id]
+    feats = _features(procs, i)
+    best: dict[str, tuple[float, int]] = {}
+    for row, score in e.rows.items():
+        a = state.passages[row].aspect
+        if a != EXAMPLES and (a not in best or score > best[a][0]):
+            best[a] = (score, row)
+    passages = {a: state.passages[r] for a, (_, r) in sorted(best.items(), key=lambda x: -x[1][0])}
+    if aspect and aspect not in passages:  # the asked aspect, even if it did not match
+        for row in state.by_owner.get((PROCEDURE, p.id), []):
+            if state.passages[row].aspect == aspect:
+                passages[aspect] = state.passages[row]
+    abolished = p.status.state is StatusKind.abolished
+    return ProcedureHit(
+        procedure_id=p.id, name=p.name, code=p.code, score=e.fused,
+        confidence=state.calibration.confidence(feats), status=p.status.state.value,
+        passages=passages,
+        abolished_on=p.status.effective_date.isoformat()
+        if abolished and p.status.effective_date else None,
+        replaced_by=[{"id": r, "name": state.procedures[r].name if r in state.procedures else r}
+                     for r in p.status.replaced_by],
+        province_override=_override(p, filters.province), features=feats)
+
+
+def _with_replacements(state: IndexState, hits: list[ProcedureHit],
+                       filters: SearchFilters) -> list[ProcedureHit]:
+    """Put each abolished procedure's replacement right after it when it is not listed."""
+    out: list[ProcedureHit] = []
+    listed = {h.procedure_id for h in hits}
+    for h in hits:
+        out.append(h)
+        if h.is_current:
+            continue
+        for ref in h.replaced_by:
+            p = state.procedures.get(ref["id"])
+            if p is None or p.id in listed or not _matches(p, filters):
+                continue
+            listed.add(p.id)
+            out.append(ProcedureHit(
+                procedure_id=p.id, name=p.name, code=p.code, score=h.score,
+                confidence=h.confidence, status=p.status.state.value,
+                passages={state.passages[r].aspect: state.passages[r]
+                          for r in state.by_owner.get((PROCEDURE, p.id), [])
+                          if state.passages[r].aspect == "overview"},
+                province_override=_override(p, filters.province)))
+    return out
+
+
+def _faq_hit(state: IndexState, faqs: list[_Entity], i: int) -> FaqHit:
+    e = faqs[i]
+    f = state.faqs[e.owner_id]
+    main = next(state.passages[r] for r in state.by_owner[(FAQ, f.id)]
+                if state.passages[r].aspect == FAQ)
+    return FaqHit(f.id, f.question, f.answer, e.fused,
+                  state.calibration.confidence(_features(faqs, i)), main)
