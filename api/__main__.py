@@ -1,0 +1,37 @@
+"""``python -m api migrate`` (upgrade the database) or ``python -m api serve`` (uvicorn)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from api.settings import ApiSettings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m api", description="TTHC assistant API.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("migrate", help="upgrade the conversation store to the newest migration")
+    serve = sub.add_parser("serve", help="run the API with uvicorn")
+    serve.add_argument("--host", default=None, help="default: API_HOST")
+    serve.add_argument("--port", type=int, default=None, help="default: API_PORT")
+    serve.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = ApiSettings()
+    if args.command == "migrate":
+        from api.db.engine import migrate
+
+        migrate(settings.database_url)
+        print("database is at the newest migration")
+        return 0
+    import uvicorn
+
+    uvicorn.run("api.main:app", host=args.host or settings.host, port=args.port or settings.port,
+                workers=args.workers, log_level="info")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

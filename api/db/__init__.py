@@ -1,0 +1,1 @@
+"""Conversation store: SQLAlchemy models, engine, and keyword-only data-access functions."""

@@ -1,0 +1,108 @@
+"""Data access for the handoff queue. Claims are atomic (compare-and-set on ``status``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from api.db.models import HandoffTicket, TicketStatus, utcnow
+
+
+def open_ticket(
+    session: Session,
+    *,
+    conversation_id: str,
+    channel: str,
+    reason: str,
+    category: str | None,
+    priority: int,
+    transcript: dict[str, Any] | None,
+) -> HandoffTicket:
+    ticket = HandoffTicket(conversation_id=conversation_id, channel=channel, reason=reason,
+                           category=category, priority=priority, transcript=transcript,
+                           status=TicketStatus.waiting.value)
+    session.add(ticket)
+    session.flush()
+    return ticket
+
+
+def open_ticket_for(session: Session, *, conversation_id: str) -> HandoffTicket | None:
+    """The conversation's ticket that is still waiting or claimed, if any."""
+    stmt = (
+        select(HandoffTicket)
+        .where(HandoffTicket.conversation_id == conversation_id,
+               HandoffTicket.status != TicketStatus.closed.value)
+        .order_by(HandoffTicket.id.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def queue_position(session: Session, *, ticket: HandoffTicket) -> int:
+    """1-based place in the waiting queue (higher priority first, then oldest first)."""
+    ahead = select(func.count(HandoffTicket.id)).where(
+        HandoffTicket.status == TicketStatus.waiting.value,
+        HandoffTicket.id != ticket.id,
+        (HandoffTicket.priority > ticket.priority)
+        | ((HandoffTicket.priority == ticket.priority) & (HandoffTicket.id < ticket.id)),
+    )
+    return int(session.scalar(ahead) or 0) + 1
+
+
+def list_tickets(
+    session: Session, *, status: TicketStatus | None = TicketStatus.waiting, limit: int = 100
+) -> list[HandoffTicket]:
+    stmt = select(HandoffTicket)
+    if status is not None:
+        stmt = stmt.where(HandoffTicket.status == status.value)
+    stmt = stmt.order_by(HandoffTicket.priority.desc(), HandoffTicket.id).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def get_ticket(session: Session, *, ticket_id: int) -> HandoffTicket | None:
+    return session.get(HandoffTicket, ticket_id)
+
+
+def claim_ticket(session: Session, *, ticket_id: int, agent: str) -> bool:
+    """Claim one ticket. Only one caller can win: ``UPDATE ... WHERE status='waiting'``."""
+    result = session.execute(
+        update(HandoffTicket)
+        .where(HandoffTicket.id == ticket_id, HandoffTicket.status == TicketStatus.waiting.value)
+        .values(status=TicketStatus.claimed.value, agent=agent, claimed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def claim_next(session: Session, *, agent: str, attempts: int = 20) -> HandoffTicket | None:
+    """Claim the first waiting ticket in queue order, or None when the queue is empty.
+
+    On PostgreSQL the candidate row is locked with ``FOR UPDATE SKIP LOCKED`` so concurrent
+    agents pick different rows; everywhere the final compare-and-set guarantees uniqueness.
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for _ in range(attempts):
+        stmt = (
+            select(HandoffTicket.id)
+            .where(HandoffTicket.status == TicketStatus.waiting.value)
+            .order_by(HandoffTicket.priority.desc(), HandoffTicket.id)
+            .limit(1)
+        )
+        if postgres:
+            stmt = stmt.with_for_update(skip_locked=True)
+        ticket_id = session.scalar(stmt)
+        if ticket_id is None:
+            return None
+        if claim_ticket(session, ticket_id=ticket_id, agent=agent):
+            session.flush()
+            ticket = session.get(HandoffTicket, ticket_id, populate_existing=True)
+            return ticket
+    return None
+
+
+def close_ticket(session: Session, *, ticket: HandoffTicket) -> None:
+    ticket.status = TicketStatus.closed.value
+    ticket.closed_at = utcnow()
+    session.flush()

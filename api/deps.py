@@ -1,0 +1,105 @@
+"""FastAPI dependencies as typed aliases (``SessionDep``, ``ComposerDep``, ...)."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from api.errors import NotConfiguredError, UnauthorizedError
+from api.services.channels import ChannelRegistry
+from api.services.composer import AnswerComposer, ComposerSettings
+from api.services.dialogue import Dialogue
+from api.services.office_hours import OfficeHours
+from api.services.search_port import SearcherLike
+from api.settings import ApiSettings
+from api.state import AppState
+
+
+def get_state(request: Request) -> AppState:
+    return request.app.state.api  # type: ignore[no-any-return]
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_settings(state: StateDep) -> ApiSettings:
+    return state.settings
+
+
+SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
+
+
+def get_db(state: StateDep) -> Iterator[Session]:
+    with state.session_factory() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_db)]
+
+
+def get_searcher(state: StateDep) -> SearcherLike | None:
+    return state.searcher
+
+
+SearcherDep = Annotated["SearcherLike | None", Depends(get_searcher)]
+
+
+def get_composer(state: StateDep) -> AnswerComposer:
+    s = state.settings
+    return AnswerComposer(state.searcher, ComposerSettings(
+        hotline=s.hotline, top_k=s.search_top_k, clarify_margin=s.clarify_margin,
+        switch_confidence=s.switch_confidence))
+
+
+ComposerDep = Annotated[AnswerComposer, Depends(get_composer)]
+
+
+def get_dialogue(state: StateDep, composer: ComposerDep) -> Dialogue:
+    s = state.settings
+    return Dialogue(composer=composer, rasa=state.rasa, limiter=state.limiter,
+                    identity=state.identity, hotline=s.hotline, max_chars=s.max_message_chars)
+
+
+DialogueDep = Annotated[Dialogue, Depends(get_dialogue)]
+
+
+def get_office_hours(settings: SettingsDep) -> OfficeHours:
+    return OfficeHours(settings)
+
+
+OfficeHoursDep = Annotated[OfficeHours, Depends(get_office_hours)]
+
+
+def get_channels(state: StateDep) -> ChannelRegistry:
+    return state.channels
+
+
+ChannelsDep = Annotated[ChannelRegistry, Depends(get_channels)]
+
+_bearer = HTTPBearer(auto_error=False)
+BearerDep = Annotated["HTTPAuthorizationCredentials | None", Depends(_bearer)]
+
+
+def _check_token(expected, given: HTTPAuthorizationCredentials | None, what: str) -> None:  # type: ignore[no-untyped-def]
+    if expected is None:
+        raise NotConfiguredError(f"The {what} API is not configured (set API_{what.upper()}_TOKEN).")
+    if given is None or not hmac.compare_digest(given.credentials.encode(),
+                                                expected.get_secret_value().encode()):
+        raise UnauthorizedError(f"A valid {what} bearer token is required.")
+
+
+def require_agent(settings: SettingsDep, creds: BearerDep) -> None:
+    _check_token(settings.agent_token, creds, "agent")
+
+
+def require_admin(settings: SettingsDep, creds: BearerDep) -> None:
+    _check_token(settings.admin_token, creds, "admin")
+
+
+AgentAuth = Depends(require_agent)
+AdminAuth = Depends(require_admin)

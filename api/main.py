@@ -1,0 +1,87 @@
+"""Builds the FastAPI app. ``uvicorn api.main:app`` serves it; tests call ``create_app``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from api.db.engine import make_engine, make_session_factory, migrate
+from api.errors import install_error_handlers
+from api.identity import UserIdentity
+from api.middleware import BodyGuardMiddleware
+from api.pii import install_pii_filter
+from api.router import api_router
+from api.services.rasa_client import RasaClient
+from api.services.ratelimit import build_limits
+from api.services.search_port import SearcherLike, load_searcher
+from api.settings import ApiSettings
+from api.state import AppState
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+SearcherLoader = Callable[[Path], "SearcherLike | None"]
+
+
+def create_app(
+    settings: ApiSettings | None = None,
+    *,
+    searcher_loader: SearcherLoader = load_searcher,
+    rasa_transport: httpx.BaseTransport | None = None,
+) -> FastAPI:
+    settings = settings or ApiSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        install_pii_filter()
+        if settings.migrate_on_startup:
+            migrate(settings.database_url)
+        engine = make_engine(settings.database_url)
+        limiter, dedup = build_limits(settings.redis_url, settings.rate_limit_per_minute)
+        rasa = (RasaClient(settings.rasa_url, settings.rasa_timeout, transport=rasa_transport)
+                if settings.rasa_enabled else None)
+        app.state.api = AppState(
+            settings=settings, engine=engine, session_factory=make_session_factory(engine),
+            searcher=searcher_loader(settings.index_dir), rasa=rasa, limiter=limiter,
+            dedup=dedup, identity=UserIdentity(settings.resolve_salt()))
+        logger.info("api.started index_loaded=%s", app.state.api.searcher is not None)
+        try:
+            yield
+        finally:
+            if rasa is not None:
+                rasa.close()
+            engine.dispose()
+            logger.info("api.stopped")
+
+    app = FastAPI(
+        title="TTHC assistant API",
+        version="0.1.0",
+        description="Front door of the Vietnamese public-administration assistant: web chat, "
+                    "composed answers from the procedure catalogue, handoff queue, agent and "
+                    "admin APIs.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                       allow_methods=["GET", "POST", "OPTIONS"],
+                       allow_headers=["Content-Type", "Authorization", "Last-Event-ID"])
+    app.include_router(api_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+def __getattr__(name: str) -> FastAPI:
+    """``api.main:app`` is built on first access, so importing this module has no effects."""
+    if name == "app":
+        global app
+        app = create_app()
+        return app
+    raise AttributeError(name)

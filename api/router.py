@@ -1,0 +1,11 @@
+"""Wires every route module into one router (the only place that knows them all)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.routes import admin, agent, handoff, health, knowledge, pages, web_chat
+
+api_router = APIRouter()
+for module in (health, pages, knowledge, web_chat, handoff, agent, admin):
+    api_router.include_router(module.router)

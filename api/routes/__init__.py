@@ -1,0 +1,1 @@
+"""Route modules; each defines ``router = APIRouter(prefix=..., tags=[...])``."""

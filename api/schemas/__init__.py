@@ -1,0 +1,1 @@
+"""Request (``...In``/``...Request``) and response (``...Public``) models of the HTTP API."""

@@ -1,0 +1,1 @@
+"""Services behind the routes: answer composer, dialogue routing, Rasa client, queue, limits."""

@@ -1,0 +1,145 @@
+"""One citizen turn on any channel: store, route to Rasa (or degraded mode), store replies."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from api.db import conversations as convs
+from api.db.models import Conversation, ConversationState, Message, Role
+from api.identity import UserIdentity
+from api.schemas.answer import AnswerRequest
+from api.services.composer import ASPECT_INTENT, INTENT_ASPECT, AnswerComposer
+from api.services.payloads import BotMessage, from_rasa, parse_payload
+from api.services.rasa_client import RasaClient
+from api.services.ratelimit import RateLimiter
+from api.services.textclean import clean_text, cut
+
+logger = logging.getLogger(__name__)
+
+AGENT_STATES = {ConversationState.waiting_agent.value, ConversationState.agent.value}
+
+
+@dataclass
+class Turn:
+    """What a channel shows the citizen after one message."""
+
+    conversation: Conversation | None
+    messages: list[Message | BotMessage] = field(default_factory=list)
+    rate_limited: bool = False
+
+
+class Dialogue:
+    def __init__(self, *, composer: AnswerComposer, rasa: RasaClient | None,
+                 limiter: RateLimiter, identity: UserIdentity, hotline: str,
+                 max_chars: int) -> None:
+        self.composer = composer
+        self.rasa = rasa
+        self.limiter = limiter
+        self.identity = identity
+        self.hotline = hotline
+        self.max_chars = max_chars
+
+    # -- texts -------------------------------------------------------------------------------
+    def empty_prompt(self) -> BotMessage:
+        return BotMessage(text="Anh/Chị vui lòng nhập câu hỏi về thủ tục hành chính, ví dụ: "
+                               "“Làm giấy khai sinh cần giấy tờ gì?”")
+
+    def rate_limited_text(self) -> BotMessage:
+        return BotMessage(text="Anh/Chị đã gửi nhiều tin nhắn trong thời gian ngắn. Vui lòng đợi "
+                               "khoảng một phút rồi gửi tiếp. Xin cảm ơn!")
+
+    # -- a turn ------------------------------------------------------------------------------
+    def handle(self, session: Session, *, channel: str, user_id: str, text: str,
+               payload: str | None = None, reply_address: str | None = None) -> Turn:
+        text = clean_text(text or "")
+        payload = clean_text(payload) if payload else None
+        if not text and not payload:
+            return Turn(conversation=None, messages=[self.empty_prompt()])
+        user_hash = self.identity.hash_user(channel, user_id)
+        if not self.limiter.allow(f"{channel}:{user_hash}"):
+            logger.info("chat.rate_limited")
+            return Turn(conversation=None, messages=[self.rate_limited_text()],
+                        rate_limited=True)
+        started = time.perf_counter()
+        text, was_cut = cut(text or payload or "", self.max_chars)
+        sealed = self.identity.seal(reply_address) if reply_address else None
+        conv = convs.get_or_create_conversation(session, channel=channel, user_hash=user_hash,
+                                                reply_address=sealed)
+        out: list[Message | BotMessage] = []
+        parsed = parse_payload(payload or text)
+        convs.add_message(session, conversation=conv, role=Role.citizen, text=text,
+                          payload={"payload": payload} if payload else None,
+                          intent=parsed.intent if parsed else None)
+        if was_cut:
+            out.append(convs.add_message(
+                session, conversation=conv, role=Role.system,
+                text=f"Tin nhắn của Anh/Chị dài hơn {self.max_chars:,} ký tự nên chỉ phần đầu "
+                     "được xử lý.".replace(",", ".")))
+        session.commit()  # Rasa's actions may call /v1/handoff for this conversation
+        if conv.state in AGENT_STATES:
+            logger.info("chat.stored_for_agent")
+            return Turn(conversation=conv, messages=out)
+
+        replies = self._ask_rasa(conv, payload or text, channel)
+        mode = "rasa"
+        if not replies:
+            replies = [self._degraded(session, conv, text=text, payload=payload)]
+            mode = "degraded"
+        latency = int((time.perf_counter() - started) * 1000)
+        for r in replies:
+            out.append(convs.add_message(
+                session, conversation=conv, role=Role.bot, text=r.text,
+                payload={"buttons": r.buttons, "citation": r.citation, "mode": mode,
+                         **({"custom": r.custom} if r.custom else {})},
+                intent=r.intent, procedure=r.procedure, confidence=r.confidence,
+                latency_ms=latency))
+        session.commit()
+        session.refresh(conv)
+        logger.info("chat.turn mode=%s latency_ms=%d", mode, latency)
+        return Turn(conversation=conv, messages=out)
+
+    def _ask_rasa(self, conv: Conversation, message: str, channel: str) -> list[BotMessage]:
+        if self.rasa is None:
+            return []
+        reply = self.rasa.send(sender=conv.id, message=message, channel=channel)
+        if not reply.ok:
+            return []
+        return from_rasa(reply.messages)
+
+    def _degraded(self, session: Session, conv: Conversation, *, text: str,
+                  payload: str | None) -> BotMessage:
+        """Answer from retrieval alone (Rasa down, failing or slow) and offer the hotline."""
+        last_proc, last_intent = convs.last_bot_context(session, conversation_id=conv.id)
+        parsed = parse_payload(payload or text)
+        req = AnswerRequest(text=text, procedure_id=last_proc)
+        if parsed is not None:
+            aspect = INTENT_ASPECT.get(parsed.intent)
+            if parsed.intent == "choose_procedure":
+                chosen = parsed.entities.get("procedure_id")
+                req = AnswerRequest(text="", procedure_id=str(chosen) if chosen else None,
+                                    aspect=INTENT_ASPECT.get(last_intent or "", "overview"))  # type: ignore[arg-type]
+            else:
+                req = AnswerRequest(text="", procedure_id=last_proc, aspect=aspect)  # type: ignore[arg-type]
+        if req.text or req.procedure_id:
+            answer = self.composer.compose(req)
+        else:
+            answer = self.composer.abstain(req.aspect)
+        buttons: list[dict[str, Any]] = [q.model_dump() for q in answer.quick_replies]
+        buttons += [{"title": c.name, "payload": c.payload} for c in answer.candidates]
+        buttons.append({"title": f"Gọi tổng đài {self.hotline}", "url": f"tel:{self.hotline}"})
+        text = answer.text
+        if answer.citation and text.endswith(answer.citation.label):
+            body = text[: -len(answer.citation.label)].rstrip("\n")
+            text = (f"{body}\n(Trợ lý ảo đang hoạt động ở chế độ hạn chế. Nếu cần hỗ trợ thêm, "
+                    f"Anh/Chị vui lòng gọi tổng đài {self.hotline}.)\n{answer.citation.label}")
+        return BotMessage(
+            text=text, buttons=buttons,
+            citation=answer.citation.model_dump() if answer.citation else None,
+            procedure=answer.procedure.id if answer.procedure else None,
+            intent=ASPECT_INTENT.get(answer.aspect or "") if answer.procedure else None,
+            confidence=answer.confidence)

@@ -1,0 +1,60 @@
+"""Client for Rasa's REST channel (``/webhooks/rest/webhook``); timeouts become typed results."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RasaReply:
+    ok: bool
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+    latency_ms: int = 0
+
+
+class RasaClient:
+    def __init__(self, base_url: str, timeout: float,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._client = httpx.Client(base_url=self.base_url, timeout=timeout,
+                                    transport=transport)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def send(self, *, sender: str, message: str, channel: str) -> RasaReply:
+        started = time.perf_counter()
+        body = {"sender": sender, "message": message, "metadata": {"channel": channel}}
+        try:
+            resp = self._client.post("/webhooks/rest/webhook", json=body)
+            elapsed = int((time.perf_counter() - started) * 1000)
+            if resp.status_code != 200:
+                logger.warning("rasa.bad_status: %s", resp.status_code)
+                return RasaReply(ok=False, error=f"status {resp.status_code}", latency_ms=elapsed)
+            data = resp.json()
+            if not isinstance(data, list):
+                return RasaReply(ok=False, error="not a list", latency_ms=elapsed)
+            return RasaReply(ok=True, messages=[m for m in data if isinstance(m, dict)],
+                             latency_ms=elapsed)
+        except httpx.TimeoutException:
+            logger.warning("rasa.timeout")
+            return RasaReply(ok=False, error="timeout",
+                             latency_ms=int((time.perf_counter() - started) * 1000))
+        except (httpx.HTTPError, ValueError) as exc:
+            logger.warning("rasa.unreachable: %s", type(exc).__name__)
+            return RasaReply(ok=False, error=type(exc).__name__,
+                             latency_ms=int((time.perf_counter() - started) * 1000))
+
+    def reachable(self, timeout: float = 1.0) -> bool:
+        try:
+            return self._client.get("/", timeout=timeout).status_code < 500
+        except httpx.HTTPError:
+            return False

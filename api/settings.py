@@ -1,0 +1,96 @@
+"""Settings of the API process (env prefix ``API_``), read once per app."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import time
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO = Path(__file__).resolve().parents[1]
+VAR = REPO / "var"
+
+PLACEHOLDER_SECRETS = {
+    "", "changeme", "change-me", "change_me", "secret", "password", "token", "admin", "test",
+    "xxx", "todo", "placeholder", "your-token-here", "none", "null",
+}
+
+
+def _reject_placeholder(value: SecretStr | None) -> SecretStr | None:
+    if value is None:
+        return None
+    raw = value.get_secret_value().strip()
+    if raw.lower() in PLACEHOLDER_SECRETS or len(raw) < 12:
+        raise ValueError("placeholder or too short (use at least 12 random characters)")
+    return value
+
+
+class ApiSettings(BaseSettings):
+    """Everything the API reads from the environment.
+
+    Secrets (``agent_token``, ``admin_token``, ``hash_salt``) have no default. Without the
+    tokens the agent/admin endpoints answer 503 "not configured". Without ``hash_salt`` a
+    development salt is generated once and kept in ``var/api-hash-salt`` (see ``resolve_salt``).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="API_", env_file=None, extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    database_url: str = f"sqlite:///{VAR / 'api.sqlite3'}"
+    migrate_on_startup: bool = True
+    index_dir: Path = VAR / "index"
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout: float = Field(default=8.0, gt=0)
+    rasa_enabled: bool = True
+
+    agent_token: SecretStr | None = None
+    admin_token: SecretStr | None = None
+    hash_salt: SecretStr | None = None
+    salt_file: Path = VAR / "api-hash-salt"
+
+    hotline: str = "1022"
+    office_days: list[int] = Field(default=[0, 1, 2, 3, 4])  # Monday = 0
+    morning_open: time = time(7, 30)
+    morning_close: time = time(11, 30)
+    afternoon_open: time = time(13, 30)
+    afternoon_close: time = time(17, 0)
+    saturday_morning: bool = False
+    utc_offset_hours: int = 7  # Asia/Ho_Chi_Minh, no daylight saving
+    minutes_per_ticket: int = Field(default=5, ge=1)
+
+    rate_limit_per_minute: int = Field(default=20, ge=1)
+    max_message_chars: int = Field(default=2000, ge=50)
+    max_body_bytes: int = Field(default=64_000, ge=1_000)
+    redis_url: str | None = None
+    cors_origins: list[str] = Field(default=["*"])
+    sse_poll_seconds: float = Field(default=1.0, gt=0)
+    sse_keepalive_seconds: float = Field(default=15.0, gt=0)
+
+    search_top_k: int = Field(default=5, ge=2)
+    clarify_margin: float = Field(default=0.05, ge=0)
+    switch_confidence: float = Field(default=0.5, ge=0, le=1)
+
+    @field_validator("agent_token", "admin_token", "hash_salt")
+    @classmethod
+    def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+        return _reject_placeholder(value)
+
+    def resolve_salt(self) -> bytes:
+        """The salt for hashing channel user ids: from settings, else a dev salt under var/."""
+        if self.hash_salt is not None:
+            return self.hash_salt.get_secret_value().encode()
+        path = self.salt_file
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip().encode()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_hex(32)
+        path.write_text(value + "\n", encoding="utf-8")
+        path.chmod(0o600)
+        return value.encode()
+
+
+def get_settings() -> ApiSettings:
+    return ApiSettings()

@@ -1,0 +1,28 @@
+"""What the lifespan builds once per app: engine, sessions, searcher, clients, limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.identity import UserIdentity
+from api.services.channels import ChannelRegistry
+from api.services.rasa_client import RasaClient
+from api.services.ratelimit import Deduplicator, RateLimiter
+from api.services.search_port import SearcherLike
+from api.settings import ApiSettings
+
+
+@dataclass
+class AppState:
+    settings: ApiSettings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    searcher: SearcherLike | None
+    rasa: RasaClient | None
+    limiter: RateLimiter
+    dedup: Deduplicator
+    identity: UserIdentity
+    channels: ChannelRegistry = field(default_factory=ChannelRegistry)

@@ -1,0 +1,159 @@
+"""Test doubles: a keyword ``FakeSearcher`` over the fixture catalogue (same contract as
+``indexer.search.Searcher``) and a fake Rasa REST webhook."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from api.settings import ApiSettings
+
+from indexer.catalog.loader import load_catalog
+from indexer.catalog.schema import Procedure
+
+FIXTURE_KNOWLEDGE = Path(__file__).resolve().parent / "fixtures" / "knowledge"
+
+ASPECT_WORDS = [
+    ("documents", ("giay to", "ho so", "can gi", "can nhung gi")),
+    ("time", ("bao lau", "thoi han", "may ngay", "mat bao")),
+    ("fee", ("le phi", "bao nhieu tien", "phi")),
+    ("place", ("o dau", "noi nop", "nop o")),
+    ("online", ("truc tuyen", "online")),
+]
+STOP = {"dang", "ky", "lam", "giay", "thu", "tuc"}
+
+
+def fold(text: str) -> str:
+    text = unicodedata.normalize("NFD", text.lower()).replace("đ", "d")
+    return "".join(c for c in text if unicodedata.category(c) != "Mn")
+
+
+def tokens(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", fold(text)))
+
+
+@dataclass
+class FakeHit:
+    procedure_id: str
+    name: str
+    code: str | None
+    score: float
+    confidence: float
+    status: str = "active"
+    passages: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class FakeResult:
+    abstain: bool
+    hits: list[FakeHit]
+    aspect: str | None
+
+
+class FakeSearcher:
+    """Scores a procedure by the share of its name/alias words that the query contains."""
+
+    threshold = 0.3
+
+    def __init__(self, root: Path = FIXTURE_KNOWLEDGE) -> None:
+        self.catalog = load_catalog(root)
+        self.by_id = self.catalog.by_id
+        self.reloads = 0
+        self.queries: list[str] = []
+
+    @classmethod
+    def load(cls, index_dir: Path) -> FakeSearcher:
+        return cls()
+
+    def search(self, query: str, *, top_k: int = 5, filters: Any = None) -> FakeResult:
+        self.queries.append(query)
+        q = tokens(query)
+        hits = []
+        for p in self.catalog.procedures:
+            best = 0.0
+            for name in p.all_names():
+                key = tokens(name) - STOP or tokens(name)
+                best = max(best, len(q & key) / len(key))
+            if best > 0:
+                hits.append(FakeHit(p.id, p.name, p.code, best, best, p.status.state.value))
+        hits.sort(key=lambda h: (-h.score, h.procedure_id))
+        folded = fold(query)
+        aspect = next((a for a, words in ASPECT_WORDS if any(w in folded for w in words)), None)
+        abstain = not hits or hits[0].confidence < self.threshold
+        return FakeResult(abstain=abstain, hits=hits[:top_k], aspect=aspect)
+
+    def procedure(self, procedure_id: str) -> Procedure:
+        return self.by_id[procedure_id]
+
+    def reload(self) -> bool:
+        self.reloads += 1
+        return False
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return {"kind": "fake", "procedures": len(self.catalog.procedures)}
+
+
+class FakeRasa:
+    """An ``httpx.MockTransport`` handler that answers like Rasa's REST channel.
+
+    ``mode``: "echo" (one text + buttons + a custom citation), "down" (connection error),
+    "error" (HTTP 500), "slow" (timeout), "empty" ([]).
+    """
+
+    def __init__(self, mode: str = "echo") -> None:
+        self.mode = mode
+        self.requests: list[dict[str, Any]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/":
+            if self.mode == "down":
+                raise httpx.ConnectError("down", request=request)
+            return httpx.Response(200, text="Hello from Rasa: 3.6.21")
+        body = json.loads(request.content)
+        self.requests.append(body)
+        if self.mode == "down":
+            raise httpx.ConnectError("down", request=request)
+        if self.mode == "slow":
+            raise httpx.ReadTimeout("slow", request=request)
+        if self.mode == "error":
+            return httpx.Response(500, json={"error": "boom"})
+        if self.mode == "empty":
+            return httpx.Response(200, json=[])
+        sender = body["sender"]
+        return httpx.Response(200, json=[
+            {"recipient_id": sender, "text": f"Rasa nhận: {body['message']}",
+             "buttons": [{"title": "Lệ phí", "payload": "/ask_fee"}]},
+            {"recipient_id": sender, "custom": {
+                "citation": {"label": "Nguồn: Đăng ký khai sinh (mã 1.001193)",
+                             "url": "https://dichvucong.gov.vn/"},
+                "procedure": {"id": "dang-ky-khai-sinh"}, "confidence": 0.9}},
+        ])
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self)
+
+
+AGENT_TOKEN = "agent-token-for-tests-0123456789"
+ADMIN_TOKEN = "admin-token-for-tests-0123456789"
+
+
+def make_settings(tmp_path: Path, **overrides: object) -> ApiSettings:
+    values: dict[str, object] = {
+        "database_url": f"sqlite:///{tmp_path / 'api.sqlite3'}",
+        "index_dir": tmp_path / "index",
+        "rasa_url": "http://rasa.test",
+        "rasa_timeout": 2.0,
+        "agent_token": AGENT_TOKEN,
+        "admin_token": ADMIN_TOKEN,
+        "hash_salt": "salt-for-tests-0123456789",
+        "sse_poll_seconds": 0.05,
+    }
+    values.update(overrides)
+    return ApiSettings(**values)  # type: ignore[arg-type]
