@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
@@ -47,9 +48,15 @@ def create_app(
         limiter, dedup = build_limits(settings.redis_url, settings.rate_limit_per_minute)
         rasa = (RasaClient(settings.rasa_url, settings.rasa_timeout, transport=rasa_transport)
                 if settings.rasa_enabled else None)
+        searcher = await run_in_threadpool(searcher_loader, settings.index_dir)
+        if searcher is not None and settings.warm_up_searcher and hasattr(searcher, "warm_up"):
+            try:
+                await run_in_threadpool(searcher.warm_up)
+            except Exception as exc:  # noqa: BLE001 - serve without warm-up, log why
+                logger.warning("search.warm_up_failed: %s: %s", type(exc).__name__, exc)
         app.state.api = AppState(
             settings=settings, engine=engine, session_factory=make_session_factory(engine),
-            searcher=searcher_loader(settings.index_dir), rasa=rasa, limiter=limiter,
+            searcher=searcher, rasa=rasa, limiter=limiter,
             dedup=dedup, identity=UserIdentity(settings.resolve_salt()))
         logger.info("api.started index_loaded=%s", app.state.api.searcher is not None)
         try:

@@ -42,6 +42,7 @@ class ApiSettings(BaseSettings):
     database_url: str = f"sqlite:///{VAR / 'api.sqlite3'}"
     migrate_on_startup: bool = True
     index_dir: Path = VAR / "index"
+    warm_up_searcher: bool = True  # load the embedding model at startup, not on first question
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout: float = Field(default=8.0, gt=0)
     rasa_enabled: bool = True

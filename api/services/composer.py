@@ -87,6 +87,8 @@ class AnswerComposer:
             hits = list(result.hits)
             abstain = bool(result.abstain) or not hits
             guessed_aspect = result.aspect
+        else:
+            result = None
         aspect = req.aspect or guessed_aspect or "overview"
         carried = self._known(req.procedure_id)
 
@@ -95,6 +97,9 @@ class AnswerComposer:
                 return self._answer(self._proc(hits[0].procedure_id), aspect, hits[0].confidence)
             conf = next((h.confidence for h in hits if h.procedure_id == carried.id), 1.0)
             return self._answer(carried, aspect, conf)
+        faq = self._faq(result) if req.text else None
+        if faq is not None:
+            return faq
         if abstain:
             return self.abstain(req.aspect or guessed_aspect)
         close = self._close_hits(hits)
@@ -118,6 +123,21 @@ class AnswerComposer:
         except Exception as exc:  # noqa: BLE001 - the real Searcher may raise its own error type
             logger.info("answer.unknown_procedure_id: %s", type(exc).__name__)
             return None
+
+    def _faq(self, result: object) -> AnswerPublic | None:
+        """A general question that the FAQ answers better than any procedure (real Searcher)."""
+        hit = getattr(result, "faq_answer", None)
+        if hit is None or self.searcher is None or not hasattr(self.searcher, "faq"):
+            return None
+        try:
+            entry = self.searcher.faq(hit.faq_id)
+        except Exception:  # noqa: BLE001 - fall back to the procedure answer
+            return None
+        label = f"Nguồn: {entry.source.reference}"
+        return AnswerPublic(status="answer", aspect=None, procedure=None,
+                            text=f"{entry.answer}\n{label}",
+                            citation=Citation(label=label, url=entry.source.url),
+                            quick_replies=[], candidates=[], confidence=hit.confidence)
 
     def _close_hits(self, hits: list[HitLike]) -> list[HitLike]:
         seen: dict[str, HitLike] = {}
