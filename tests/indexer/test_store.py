@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer import store
+from indexer.build import build_index, catalog_files_hash
+from indexer.catalog.loader import load_catalog
+from indexer.embedding import HashingEmbedder
+from indexer.errors import IndexerError, IndexNotFoundError
+
+FIXTURE = Path(__file__).parent / "fixtures" / "search_small"
+
+
+class CountingEmbedder(HashingEmbedder):
+    def __init__(self) -> None:
+        super().__init__(32)
+        self.encoded: list[str] = []
+
+    def encode_passages(self, texts, *, progress=False):  # type: ignore[override]
+        self.encoded.extend(texts)
+        return super().encode_passages(texts)
+
+
+@pytest.fixture()
+def knowledge(tmp_path: Path) -> Path:
+    target = tmp_path / "knowledge"
+    shutil.copytree(FIXTURE, target)
+    return target
+
+
+def test_build_writes_a_complete_version_and_publishes_it(knowledge: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    result = build_index(knowledge, index, HashingEmbedder(32), progress=False)
+    assert not result.noop
+    assert store.current_version(index) == result.version
+    vdir = store.version_path(index)
+    for name in ("manifest.json", "passages.jsonl", "tokens.jsonl", "dense.faiss", "bm25.npz",
+                 "catalog.json"):
+        assert (vdir / name).exists(), name
+    manifest = store.read_manifest(vdir)
+    catalog = load_catalog(knowledge)
+    assert manifest["model_id"] == "fake:32" and manifest["dim"] == 32
+    assert manifest["catalog_hash"] == catalog.content_hash == catalog_files_hash(knowledge)
+    assert manifest["counts"]["procedures"] == 6 and manifest["counts"]["faqs"] == 1
+    assert manifest["document_hashes"] == catalog.file_hashes
+    assert "faiss" in manifest["libraries"]
+    assert sorted(result.changes.added) == sorted(catalog.by_id)
+    assert result.changes.abolished == ["cap-the-thu-vien-mau-cu"]
+
+
+def test_second_build_is_a_noop_when_nothing_changed(knowledge: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    first = build_index(knowledge, index, HashingEmbedder(32), progress=False)
+    second = build_index(knowledge, index, HashingEmbedder(32), progress=False)
+    assert second.noop and second.version == first.version
+    assert store.list_versions(index) == [first.version]
+    other_model = build_index(knowledge, index, HashingEmbedder(16), progress=False)
+    assert not other_model.noop and other_model.encoded == other_model.passages
+
+
+def test_incremental_build_reencodes_only_changed_passages(knowledge: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build_index(knowledge, index, HashingEmbedder(32), progress=False)
+    path = knowledge / "procedures" / "dang-ky-ket-hon.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("example_questions:\n", "example_questions:\n- kết hôn cần gì nhỉ\n"),
+                    encoding="utf-8")
+    embedder = CountingEmbedder()
+    result = build_index(knowledge, index, embedder, progress=False)
+    assert result.changes.amended == ["dang-ky-ket-hon"] and not result.changes.added
+    assert 1 <= result.encoded < 5 and result.reused == result.passages - result.encoded
+    assert "kết hôn cần gì nhỉ" in embedder.encoded
+    # reused vectors are the same as freshly computed ones
+    import faiss
+
+    vdir = store.version_path(index)
+    vectors = faiss.read_index(str(vdir / "dense.faiss")).reconstruct_n(0, result.passages)
+    passages = (vdir / "passages.jsonl").read_text(encoding="utf-8").splitlines()
+    import json
+
+    texts = [json.loads(line)["text"] for line in passages]
+    np.testing.assert_allclose(vectors, HashingEmbedder(32).encode_passages(texts), atol=1e-6)
+
+
+def test_removed_and_abolished_procedures_are_reported(knowledge: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build_index(knowledge, index, HashingEmbedder(32), progress=False)
+    (knowledge / "procedures" / "dang-ky-khai-tu.yaml").unlink()
+    path = knowledge / "procedures" / "cap-the-thu-vien-dien-tu.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "updated_at:", "status:\n  state: abolished\n  effective_date: '2026-01-01'\nupdated_at:"),
+        encoding="utf-8")
+    result = build_index(knowledge, index, HashingEmbedder(32), progress=False)
+    assert result.changes.removed == ["dang-ky-khai-tu"]
+    assert result.changes.abolished == ["cap-the-thu-vien-dien-tu"]
+    assert result.changes.amended == ["cap-the-thu-vien-dien-tu"]
+
+
+def test_keep_prunes_old_versions_and_rollback_switches_back(knowledge: Path,
+                                                             tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    names = []
+    for i in range(4):
+        (knowledge / "faq" / "tra-cuu-ho-so.yaml").write_text(
+            (FIXTURE / "faq" / "tra-cuu-ho-so.yaml").read_text(encoding="utf-8")
+            + f"# edit {i}\n", encoding="utf-8")
+        names.append(build_index(knowledge, index, HashingEmbedder(32), keep=2,
+                                 progress=False).version)
+        time.sleep(0.01)
+    assert store.list_versions(index) == names[-2:]
+    assert store.rollback(index) == names[-2]
+    assert store.current_version(index) == names[-2]
+    with pytest.raises(IndexerError):
+        store.rollback(index)  # nothing older is kept
+    assert store.rollback(index, names[-1]) == names[-1]
+    with pytest.raises(IndexNotFoundError):
+        store.rollback(index, "20000101T000000Z-deadbeef")
+
+
+def test_publish_replaces_the_pointer_atomically(knowledge: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    name = build_index(knowledge, index, HashingEmbedder(32), progress=False).version
+    assert (index / "CURRENT").read_text(encoding="utf-8").strip() == name
+    assert not (index / "CURRENT.tmp").exists()
+    assert not list((index / "versions").glob(".staging-*"))
+
+
+def test_missing_index_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFoundError, match="python -m indexer build"):
+        store.version_path(tmp_path / "nowhere")
