@@ -1,0 +1,133 @@
+"""Aspect questions: ask the API for the answer and keep the procedure in the slots.
+
+The API composes the text from catalogue fields (with its citation); this action only passes
+it through, shows the quick replies, and remembers which procedure the conversation is about,
+so that "thế mất bao lâu?" reuses it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import slots
+from actions.api_client import Answer, ApiClient, ApiFailure, Button
+from actions.fallback import record_failure, reset_failures
+
+logger = logging.getLogger(__name__)
+
+# Rasa intent -> aspect (shared vocabulary, docs/architecture.md).
+INTENT_TO_ASPECT: Dict[str, str] = {
+    "ask_documents": "documents",
+    "ask_processing_time": "time",
+    "ask_fee": "fee",
+    "ask_place": "place",
+    "ask_steps": "steps",
+    "ask_online": "online",
+    "ask_conditions": "conditions",
+    "ask_procedure": "overview",
+}
+CHOOSE_PROCEDURE = "choose_procedure"
+DEFAULT_ASPECT = "overview"
+
+
+def _buttons(buttons: List[Button]) -> List[Dict[str, str]]:
+    return [{"title": b.title, "payload": b.payload} for b in buttons]
+
+
+def question_text(tracker: Tracker) -> str:
+    """The citizen's words, or "" for a button payload such as ``/ask_fee``."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    return "" if text.lstrip().startswith("/") else text.strip()
+
+
+def latest_intent(tracker: Tracker) -> Optional[str]:
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    return intent.get("name")
+
+
+def requested_aspect(tracker: Tracker, intent: Optional[str]) -> str:
+    if intent in INTENT_TO_ASPECT:
+        return INTENT_TO_ASPECT[intent]
+    # After a clarification the pending aspect is in the slot.
+    return tracker.get_slot(slots.ASPECT) or DEFAULT_ASPECT
+
+
+class ActionAnswer(Action):
+    """Answers an aspect question (or a clarification choice) through ``POST /v1/answer``."""
+
+    def __init__(self, client: Optional[ApiClient] = None) -> None:
+        self._client = client
+
+    def name(self) -> Text:
+        return "action_answer"
+
+    @property
+    def client(self) -> ApiClient:
+        if self._client is None:
+            self._client = ApiClient.from_settings()
+        return self._client
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        intent = latest_intent(tracker)
+        aspect = requested_aspect(tracker, intent)
+        procedure_id = tracker.get_slot(slots.PROCEDURE_ID)
+        text = question_text(tracker)
+        if intent == CHOOSE_PROCEDURE:
+            chosen = next(tracker.get_latest_entity_values(slots.PROCEDURE_ID), None)
+            procedure_id = chosen or procedure_id
+            text = ""  # the choice names the procedure; the earlier words were ambiguous
+        result = await self.client.answer(
+            text=text,
+            aspect=aspect,
+            procedure_id=procedure_id,
+            sender_id=tracker.sender_id,
+            channel=tracker.get_latest_input_channel(),
+        )
+        if isinstance(result, ApiFailure):
+            logger.error(
+                "actions.answer.api_failed",
+                extra={"kind": result.kind, "detail": result.detail},
+            )
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return [SlotSet(slots.ASPECT, aspect)]
+        return self._dispatch(result, aspect, dispatcher, tracker)
+
+    def _dispatch(
+        self,
+        answer: Answer,
+        aspect: str,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+    ) -> List[EventType]:
+        logger.info(
+            "actions.answer.result",
+            extra={"status": answer.status, "aspect": aspect, "confidence": answer.confidence},
+        )
+        if answer.status == "clarify":
+            dispatcher.utter_message(
+                response="utter_ask_which_procedure", buttons=_buttons(answer.candidates)
+            )
+            return [SlotSet(slots.ASPECT, aspect)]
+        if answer.status == "abstain":
+            dispatcher.utter_message(response="utter_no_information")
+            return [SlotSet(slots.ASPECT, aspect)] + record_failure(
+                dispatcher, tracker, already_said=True
+            )
+        # "answer" and "abolished": the API's text is shown as is (it carries the citation).
+        # Abolished procedures list their replacements as candidates.
+        buttons = _buttons(answer.quick_replies) + _buttons(answer.candidates)
+        dispatcher.utter_message(text=answer.text, buttons=buttons)
+        events: List[EventType] = [SlotSet(slots.ASPECT, answer.aspect or aspect)]
+        if answer.procedure is not None:
+            events += [
+                SlotSet(slots.PROCEDURE_ID, answer.procedure.id),
+                SlotSet(slots.PROCEDURE_NAME, answer.procedure.name),
+            ]
+        return events + reset_failures()

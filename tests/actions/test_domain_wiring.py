@@ -1,0 +1,95 @@
+"""The actions and bot/domain.yml agree: responses, template variables, action names, slots."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+from typing import Dict, Set
+
+import pytest
+import yaml
+from rasa_sdk import Action
+
+import actions.answer
+import actions.fallback
+import actions.handoff
+
+pytestmark = pytest.mark.rasa
+
+REPO = Path(__file__).resolve().parents[2]
+DOMAIN = yaml.safe_load((REPO / "bot" / "domain.yml").read_text(encoding="utf-8"))
+ACTION_MODULES = sorted((REPO / "actions").glob("*.py"))
+
+
+def responses_sent_by_actions() -> Dict[str, Set[str]]:
+    """{response name: template variables passed with it} from utter_message(...) calls."""
+    found: Dict[str, Set[str]] = {}
+    for path in ACTION_MODULES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "utter_message"):
+                continue
+            keywords = {k.arg: k.value for k in node.keywords}
+            response = keywords.get("response")
+            if isinstance(response, ast.Constant):
+                extra = set(keywords) - {"response", "buttons", "text", "json_message"}
+                found.setdefault(response.value, set()).update(extra)
+    return found
+
+
+def test_actions_send_responses_that_the_domain_defines_with_the_right_variables() -> None:
+    sent = responses_sent_by_actions()
+    assert "utter_offer_handoff" in sent and "utter_service_unavailable" in sent
+    for name, variables in sent.items():
+        assert name in DOMAIN["responses"], f"{name} is sent by an action but not in the domain"
+        for variation in DOMAIN["responses"][name]:
+            needed = set(re.findall(r"{(\w+)}", variation["text"]))
+            assert needed == variables, f"{name}: template needs {needed}, action passes {variables}"
+
+
+def test_no_vietnamese_wording_in_action_code() -> None:
+    """Citizen-facing text lives in the domain; docstrings may still quote citizens."""
+    accented = re.compile(r"[ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ]",
+                          re.IGNORECASE)
+    offenders = []
+    for path in ACTION_MODULES:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        offenders += [
+            f"{path.name}:{node.lineno}: {node.value[:40]!r}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and accented.search(node.value)
+        ]
+    assert not offenders, offenders
+
+
+def test_every_custom_action_in_the_domain_is_implemented() -> None:
+    implemented = {cls().name() for cls in _all_action_classes()}
+    assert set(DOMAIN["actions"]) <= implemented, set(DOMAIN["actions"]) - implemented
+
+
+def test_slots_the_actions_set_are_declared() -> None:
+    from actions import slots
+
+    names = {v for k, v in vars(slots).items() if k.isupper() and isinstance(v, str)}
+    assert names <= set(DOMAIN["slots"]), names - set(DOMAIN["slots"])
+
+
+def _all_action_classes() -> list:
+    modules = (actions.answer, actions.fallback, actions.handoff)
+    return [
+        obj
+        for module in modules
+        for obj in vars(module).values()
+        if isinstance(obj, type) and issubclass(obj, Action) and obj is not Action
+    ]
