@@ -94,10 +94,12 @@ async def events(
             return (msgs[-1].id if msgs else cursor), conv.state, msgs
 
     async def stream() -> AsyncIterator[str]:
-        cursor, conv_state, _ = await run_in_threadpool(poll, start)
+        cursor, conv_state, backlog = await run_in_threadpool(poll, start)
         yield "retry: 3000\n\n"
         if conv_state:
             yield f"event: state\ndata: {json.dumps({'state': conv_state})}\n\n"
+        for m in backlog:
+            yield f"id: {m.id}\nevent: message\ndata: {to_public(m).model_dump_json()}\n\n"
         idle = 0.0
         s = state.settings
         while not await request.is_disconnected():

@@ -1,0 +1,102 @@
+"""Log masking of phone/ID numbers, settings secrets, payload mapping and identity sealing."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from pydantic import ValidationError
+
+from api.identity import UserIdentity
+from api.pii import PiiMaskingFilter, install_pii_filter, mask_pii
+from api.services.payloads import from_rasa, parse_payload
+from api.settings import ApiSettings
+
+
+@pytest.mark.parametrize(("raw", "masked"), [
+    ("sđt 0912345678 nhé", "sđt [PHONE] nhé"),
+    ("gọi +84912345678", "gọi [PHONE]"),
+    ("gọi 84 912 345 678", "gọi [PHONE]"),
+    ("0912.345.678", "[PHONE]"),
+    ("CCCD 001203004567", "CCCD [CCCD]"),
+    ("CMND 123456789", "CMND [CMND]"),
+    ("tổng đài 1022, mã 1.001193", "tổng đài 1022, mã 1.001193"),
+])
+def test_mask_pii(raw: str, masked: str) -> None:
+    assert mask_pii(raw) == masked
+
+
+def test_filter_masks_args_and_exceptions(caplog: pytest.LogCaptureFixture) -> None:
+    record = logging.LogRecord("api.x", logging.INFO, __file__, 1, "user %s cccd %s", 
+                               ("0987654321", "001203004567"), None)
+    PiiMaskingFilter().filter(record)
+    assert record.getMessage() == "user [PHONE] cccd [CCCD]"
+
+
+def test_installed_filter_masks_every_logger(caplog: pytest.LogCaptureFixture) -> None:
+    install_pii_filter()
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("some.library").info("citizen phone %s", "0912345678")
+    assert "0912345678" not in caplog.text and "[PHONE]" in caplog.text
+
+
+@pytest.mark.parametrize("bad", ["changeme", "secret", "short"])
+def test_placeholder_secrets_rejected(bad: str) -> None:
+    with pytest.raises(ValidationError):
+        ApiSettings(agent_token=bad)
+    with pytest.raises(ValidationError):
+        ApiSettings(admin_token=bad)
+
+
+def test_settings_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("API_PORT", "8123")
+    monkeypatch.setenv("API_RATE_LIMIT_PER_MINUTE", "5")
+    s = ApiSettings()
+    assert s.port == 8123 and s.rate_limit_per_minute == 5 and s.agent_token is None
+
+
+def test_dev_salt_generated_once(tmp_path) -> None:
+    s = ApiSettings(salt_file=tmp_path / "salt")
+    first = s.resolve_salt()
+    assert len(first) == 64 and s.resolve_salt() == first
+    assert (tmp_path / "salt").stat().st_mode & 0o077 == 0
+
+
+def test_identity_hash_and_seal() -> None:
+    ident = UserIdentity(b"x" * 32)
+    h = ident.hash_user("zalo", "123")
+    assert h == ident.hash_user("zalo", "123") != ident.hash_user("messenger", "123")
+    assert "123" not in h
+    sealed = ident.seal("0912345678")
+    assert "0912345678" not in sealed and ident.open(sealed) == "0912345678"
+    assert UserIdentity(b"y" * 32).open(sealed) is None
+
+
+def test_parse_payload() -> None:
+    p = parse_payload('/choose_procedure{"procedure_id":"dang-ky-khai-sinh"}')
+    assert p is not None and p.intent == "choose_procedure"
+    assert p.entities == {"procedure_id": "dang-ky-khai-sinh"}
+    assert parse_payload("/ask_fee").intent == "ask_fee"  # type: ignore[union-attr]
+    assert parse_payload("lệ phí") is None
+    assert parse_payload("/x{broken") is None
+
+
+def test_from_rasa_maps_buttons_images_and_custom() -> None:
+    msgs = from_rasa([
+        {"recipient_id": "c", "text": "Chào", "buttons": [{"title": "A", "payload": "/a"}]},
+        {"recipient_id": "c", "custom": {"citation": {"label": "Nguồn: X", "url": "https://x"},
+                                         "procedure": {"id": "p"},
+                                         "candidates": [{"id": "q", "name": "Q",
+                                                         "payload": "/choose_procedure"}]}},
+        {"recipient_id": "c", "image": "https://img"},
+        {"recipient_id": "c", "custom": {"text": "Từ custom", "quick_replies": [
+            {"title": "Lệ phí", "payload": "/ask_fee"}]}},
+        {"recipient_id": "c"},
+    ])
+    assert [m.text for m in msgs] == ["Chào", "", "Từ custom"]
+    assert msgs[0].citation == {"label": "Nguồn: X", "url": "https://x"}
+    assert msgs[0].procedure == "p"
+    assert msgs[0].buttons == [{"title": "A", "payload": "/a"},
+                               {"title": "Q", "payload": "/choose_procedure"}]
+    assert msgs[1].buttons == [{"title": "Xem hình ảnh", "url": "https://img"}]
+    assert msgs[2].buttons == [{"title": "Lệ phí", "payload": "/ask_fee"}]
