@@ -1,0 +1,213 @@
+"""Retrieval benchmark: quality against baselines, latency, build throughput, memory.
+
+Run from the repository root with the 3.11 environment, e.g.::
+
+    python benchmarks/bench_search.py quality --dev benchmarks/data/dev_questions.jsonl \
+        --fresh benchmarks/data/fresh_questions.jsonl
+    python benchmarks/bench_search.py latency --index var/index
+    python benchmarks/bench_search.py build --knowledge knowledge
+    python benchmarks/bench_search.py synthetic --passages 100000
+    python benchmarks/bench_search.py memory --index var/index
+
+Each command prints a JSON object (``--out FILE`` also writes it). Baselines (dense only,
+BM25 only) get their own confidence calibration on the dev set, like the hybrid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from indexer.build import build_index  # noqa: E402
+from indexer.embedding import load_embedder  # noqa: E402
+from indexer.evaluate import calibrate, load_questions, metrics, names_to_ids, run  # noqa: E402
+from indexer.search import Searcher  # noqa: E402
+from indexer.settings import IndexerSettings  # noqa: E402
+
+logging.getLogger("faiss.loader").setLevel(logging.WARNING)
+
+
+def _embedder(settings: IndexerSettings) -> Any:
+    return load_embedder(settings.model_dir, query_prompt=settings.query_prompt,
+                         passage_prompt=settings.passage_prompt, batch_size=settings.batch_size,
+                         max_seq_length=settings.max_seq_length,
+                         torch_threads=settings.torch_threads)
+
+
+def quality(args: argparse.Namespace, settings: IndexerSettings) -> dict[str, Any]:
+    dev = load_questions(args.dev)
+    sets = {"dev": dev}
+    if args.fresh and Path(args.fresh).exists():
+        sets["fresh"] = load_questions(args.fresh)
+    embedder = _embedder(settings)
+    out: dict[str, Any] = {}
+    for mode in ("hybrid", "dense", "lexical"):
+        searcher = Searcher.load(args.index or settings.index_dir, embedder=embedder,
+                                 settings=settings, mode=mode)
+        if mode != "hybrid" or args.recalibrate:
+            calibrate(searcher, dev, fitted_on="dev")  # baselines: same procedure as hybrid
+        names = names_to_ids(searcher.procedures)
+        out[mode] = {name: metrics(run(lambda q: searcher.search(q, top_k=5), qs, names))
+                     for name, qs in sets.items()}
+        out[mode]["calibration"] = searcher.calibration.to_dict()
+    return out
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def latency(args: argparse.Namespace, settings: IndexerSettings) -> dict[str, Any]:
+    index = Path(args.index or settings.index_dir)
+    searcher = Searcher.load(index, settings=settings)
+    searcher.warm_up()
+    queries = [q.q for q in load_questions(args.dev)][: args.queries]
+    timings, encode = [], []
+    for _ in range(args.repeat):
+        for q in queries:
+            searcher.clear_cache()  # measure the encoder every time
+            t0 = time.perf_counter()
+            searcher.search(q, top_k=5)
+            timings.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            searcher.embedder.encode_queries([q])
+            encode.append((time.perf_counter() - t0) * 1000)
+    return {"index": str(index), "passages": searcher.manifest["counts"]["passages"],
+            "procedures": searcher.manifest["counts"]["procedures"], "n_queries": len(timings),
+            "p50_ms": round(statistics.median(timings), 2),
+            "p95_ms": round(_percentile(timings, 0.95), 2),
+            "mean_ms": round(statistics.fmean(timings), 2),
+            "encode_p50_ms": round(statistics.median(encode), 2),
+            "torch_threads": _torch_threads()}
+
+
+def _torch_threads() -> int:
+    import torch
+
+    return int(torch.get_num_threads())
+
+
+def build(args: argparse.Namespace, settings: IndexerSettings) -> dict[str, Any]:
+    """Full build, raw encoding ceiling, no-op and one-procedure incremental rebuild."""
+    from indexer.catalog.loader import load_catalog
+    from indexer.passages import build_passages
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-build-"))
+    try:
+        knowledge = workdir / "knowledge"
+        shutil.copytree(args.knowledge, knowledge)
+        index = Path(args.index) if args.index else workdir / "index"
+        embedder = _embedder(settings)
+        t0 = time.perf_counter()
+        full = build_index(knowledge, index, embedder, force=True, progress=False,
+                           calibration_file=settings.calibration_file,
+                           batch_size=settings.batch_size)
+        full_s = time.perf_counter() - t0
+        texts = [p.text for p in build_passages(load_catalog(knowledge))]
+        t0 = time.perf_counter()
+        for i in range(0, len(texts), settings.batch_size):
+            embedder.encode_passages(texts[i : i + settings.batch_size])
+        raw_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        noop = build_index(knowledge, index, embedder, progress=False,
+                           calibration_file=settings.calibration_file)
+        noop_s = time.perf_counter() - t0
+        target = sorted((knowledge / "procedures").glob("*.yaml"))[0]
+        target.write_text(target.read_text(encoding="utf-8").replace(
+            "example_questions:\n", "example_questions:\n- câu hỏi thêm cho phép đo\n", 1),
+            encoding="utf-8")
+        t0 = time.perf_counter()
+        incr = build_index(knowledge, index, embedder, progress=False,
+                           calibration_file=settings.calibration_file)
+        incr_s = time.perf_counter() - t0
+        return {
+            "procedures": len(load_catalog(knowledge).procedures), "passages": full.passages,
+            "full_build_s": round(full_s, 2),
+            "full_build_passages_per_s": round(full.passages / full_s, 1),
+            "build_encode_passages_per_s": round(full.encoded / full.encode_seconds, 1)
+            if full.encode_seconds else None,
+            "raw_encode_passages_per_s": round(len(texts) / raw_s, 1),
+            "noop_build_s": round(noop_s, 3), "noop": noop.noop,
+            "incremental_build_s": round(incr_s, 2), "incremental_encoded": incr.encoded,
+            "incremental_changes": incr.changes.__dict__, "batch_size": settings.batch_size,
+        }
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def synthetic(args: argparse.Namespace, settings: IndexerSettings) -> dict[str, Any]:
+    from synthetic_index import build_synthetic
+
+    out_index = Path(args.out_index or tempfile.mkdtemp(prefix="bench-synth-"))
+    t0 = time.perf_counter()
+    build_synthetic(Path(args.index or settings.index_dir), out_index, args.passages)
+    made_s = time.perf_counter() - t0
+    args.index = str(out_index)
+    result = latency(args, settings)
+    result["synthetic_build_s"] = round(made_s, 1)
+    result["memory"] = memory(args, settings)
+    if not args.out_index:
+        shutil.rmtree(out_index, ignore_errors=True)
+    return result
+
+
+def memory(args: argparse.Namespace, settings: IndexerSettings) -> dict[str, Any]:
+    """Resident memory of a fresh process before loading, after load, after warm-up."""
+    index = str(args.index or settings.index_dir)
+    code = (
+        "import json, psutil, sys; p = psutil.Process(); base = p.memory_info().rss\n"
+        "from indexer.search import Searcher\n"
+        f"s = Searcher.load({index!r}); loaded = p.memory_info().rss\n"
+        "s.warm_up(); s.search('lam giay khai sinh can gi'); warm = p.memory_info().rss\n"
+        "print(json.dumps({'rss_start_mb': base / 2**20, 'rss_loaded_mb': loaded / 2**20,"
+        " 'rss_warm_mb': warm / 2**20}))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          check=True)
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {k: round(v, 1) for k, v in data.items()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=("quality", "latency", "build", "synthetic", "memory"))
+    parser.add_argument("--index")
+    parser.add_argument("--knowledge", default="knowledge")
+    parser.add_argument("--dev", default="benchmarks/data/dev_questions.jsonl")
+    parser.add_argument("--fresh", default="benchmarks/data/fresh_questions.jsonl")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--passages", type=int, default=100_000)
+    parser.add_argument("--out-index", help="keep the synthetic index here")
+    parser.add_argument("--keep", action="store_true", help="keep the build work directory")
+    parser.add_argument("--recalibrate", action="store_true",
+                        help="also refit the hybrid on dev (default: use the committed one)")
+    parser.add_argument("--out", type=Path, help="also write the JSON result here")
+    args = parser.parse_args()
+    settings = IndexerSettings()
+    result = {"latency": latency, "quality": quality, "build": build, "synthetic": synthetic,
+              "memory": memory}[args.command](args, settings)
+    text = json.dumps(result, ensure_ascii=False, indent=1)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
