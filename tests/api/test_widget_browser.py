@@ -1,0 +1,158 @@
+"""End-to-end: the widget on the demo page in headless Debian Chromium (Playwright).
+
+Rasa is unreachable here, so answers come from degraded mode (retrieval + composer) over the
+fixture catalogue; agent messages arrive over SSE.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api_fakes import AGENT_TOKEN
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("browser")
+    port = free_port()
+    env = {**os.environ,
+           "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests" / "api")]),
+           "API_DATABASE_URL": f"sqlite:///{tmp / 'api.sqlite3'}",
+           "API_RASA_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens: degraded mode
+           "API_RASA_TIMEOUT": "1", "API_HASH_SALT": "browser-test-salt-0123456789",
+           "API_AGENT_TOKEN": AGENT_TOKEN, "API_SSE_POLL_SECONDS": "0.2"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "api_server_app:build",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        cwd=REPO, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("uvicorn did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        if IN_CI:
+            pytest.fail(f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)")
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def test_ask_quick_reply_reload_and_agent(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    page = browser.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(server + "/")
+    bubble = page.get_by_role("button", name="Mở trò chuyện với Trợ lý ảo thủ tục hành chính")
+    expect(bubble).to_have_attribute("aria-expanded", "false")
+    bubble.click()
+    expect(bubble).to_have_attribute("aria-expanded", "true")
+    box = page.get_by_label("Nhập câu hỏi của Anh/Chị")
+    expect(box).to_be_focused()
+    expect(page.get_by_role("log")).to_have_attribute("aria-live", "polite")
+
+    # 1. ask -> answer with a citation
+    box.fill("làm giấy khai sinh cần giấy tờ gì")
+    box.press("Enter")
+    first = page.locator(".tthc-bot").filter(has_text="Hồ sơ thủ tục Đăng ký khai sinh gồm")
+    expect(first).to_have_count(1)
+    citation = first.locator(".tthc-citation a")
+    expect(citation).to_have_text("Nguồn: Đăng ký khai sinh (mã 1.001193); căn cứ: "
+                                  "60/2014/QH13, 123/2015/NĐ-CP")
+    assert citation.get_attribute("href", timeout=1000).startswith("https://dichvucong.gov.vn/")
+    expect(first.get_by_role("link", name="Gọi tổng đài 1022")).to_have_attribute(
+        "href", "tel:1022")
+
+    # 2. quick reply -> the other aspect, same procedure
+    first.get_by_role("button", name="Lệ phí").click()
+    fee = page.locator(".tthc-bot").filter(has_text="Phí, lệ phí của thủ tục Đăng ký khai sinh")
+    expect(fee).to_have_count(1)
+    expect(fee).to_contain_text("Nộp trực tiếp: miễn phí")
+    expect(page.locator(".tthc-citizen").last).to_have_text("Anh/Chị: Lệ phí")
+
+    # 3. reload -> the history is still there
+    page.reload()
+    expect(page.locator(".tthc-bot").filter(
+        has_text="Hồ sơ thủ tục Đăng ký khai sinh gồm")).to_have_count(1)
+    expect(page.locator(".tthc-bot").filter(
+        has_text="Phí, lệ phí của thủ tục Đăng ký khai sinh")).to_have_count(1)
+
+    # 4. handoff: the agent's reply arrives live over SSE
+    sid = page.evaluate("localStorage.getItem('tthc-session-id')")
+    r = httpx.post(server + "/v1/handoff", json={"sender_id": sid, "channel": "web",
+                                                  "reason": "citizen_request"})
+    assert r.status_code == 200, r.text
+    box = page.get_by_label("Nhập câu hỏi của Anh/Chị")
+    box.fill("tôi muốn hỏi cán bộ")
+    box.press("Enter")
+    expect(page.locator(".tthc-banner")).to_contain_text("cán bộ")
+    auth = {"Authorization": f"Bearer {AGENT_TOKEN}"}
+    ticket = r.json()["ticket_id"]
+    httpx.post(f"{server}/v1/agent/tickets/{ticket}/claim", json={"agent": "an"}, headers=auth)
+    httpx.post(f"{server}/v1/agent/tickets/{ticket}/reply",
+               json={"text": "Chào Anh/Chị, tôi là cán bộ một cửa."}, headers=auth)
+    expect(page.locator(".tthc-agent")).to_contain_text("tôi là cán bộ một cửa")
+    expect(page.locator(".tthc-banner")).to_have_text(
+        "Anh/Chị đang trò chuyện với cán bộ hỗ trợ.")
+
+    # 5. keyboard: Escape closes and gives focus back to the bubble
+    page.keyboard.press("Escape")
+    expect(bubble).to_be_focused()
+    page.close()
+
+
+def test_mobile_width_panel_fills_screen(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 360, "height": 640})
+    page.goto(server + "/")
+    page.get_by_role("button", name="Mở trò chuyện với Trợ lý ảo thủ tục hành chính").click()
+    panel = page.get_by_role("dialog", name="Trợ lý ảo thủ tục hành chính")
+    expect(panel).to_be_visible()
+    bbox = panel.bounding_box()
+    assert bbox is not None and bbox["width"] == 360 and bbox["height"] >= 600
+    send = page.get_by_role("button", name="Gửi")
+    assert send.bounding_box()["x"] + send.bounding_box()["width"] <= 360  # type: ignore[index]
+    page.close()
