@@ -1,0 +1,93 @@
+"""Merge the records of one code and turn them into a catalogue ``Procedure``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from indexer.catalog.schema import CODE_RE, Procedure, Source, SourceKind
+from indexer.portal.record import SOURCES, PortalRecord, RecordError
+from indexer.portal.values import ascii_fold
+
+MISSING_AGENCY = "Không có thông tin"  # what the portal itself shows; listed in source.unverified
+QUESTIONS_NOTE = "example_questions are generated from the name by a template (import-portal)"
+_FILLABLE = ("name", "decision", "field", "agency", "who", "result", "url")
+_LISTS = ("levels", "documents", "legal_basis", "steps", "conditions")
+
+
+def procedure_id(code: str) -> str:
+    return "tthc-" + code.replace(".", "-")
+
+
+def merge(records: list[PortalRecord]) -> PortalRecord:
+    """One record per code: the Word export first (its tables are intact), then the defence
+    ministry JSON, then the flattened crawl; empty fields are filled from the others."""
+    ranked = sorted(records, key=lambda r: (SOURCES.index(r.source), r.path))
+    merged = ranked[0]
+    for other in ranked[1:]:
+        for name in _FILLABLE:
+            if not getattr(merged, name) and getattr(other, name):
+                setattr(merged, name, getattr(other, name))
+        for name in _LISTS:
+            if not getattr(merged, name) and getattr(other, name):
+                setattr(merged, name, list(getattr(other, name)))
+        if (not merged.has_time and other.has_time) or not merged.channels:
+            merged.channels = list(other.channels)
+            merged.notes.append(f"channels taken from {other.source} ({other.path})")
+    return merged
+
+
+def example_questions(name: str) -> list[str]:
+    """Five templated citizen phrasings (one without diacritics) for an imported record."""
+    topic = name[:1].lower() + name[1:]
+    return [
+        f"Thủ tục {topic} cần những giấy tờ gì?",
+        f"{name} mất bao lâu?",
+        f"Lệ phí {topic} là bao nhiêu?",
+        f"{name} nộp hồ sơ ở đâu?",
+        f"thu tuc {ascii_fold(topic).lower()} can giay to gi",
+    ]
+
+
+def to_procedure(record: PortalRecord, *, sources: list[str], today: date) -> Procedure:
+    """Raises ``RecordError`` or pydantic's ``ValidationError`` when the record cannot be one."""
+    if not CODE_RE.match(record.code):
+        raise RecordError(f"code '{record.code}' is not an official procedure code")
+    unverified = []
+    agency = record.agency
+    if not agency:
+        agency = MISSING_AGENCY
+        unverified.append("agency")
+    for i, channel in enumerate(record.channels):
+        if channel.time is None:
+            unverified.append(f"channels.{i}.time")
+        if channel.fee is None:
+            unverified.append(f"channels.{i}.fee")
+    reference = f"Cổng Dịch vụ công quốc gia, mã {record.code}"
+    if record.decision:
+        reference += f", công bố tại Quyết định {record.decision}"
+    reference += f" ({', '.join(sources)})"
+    return Procedure(
+        id=procedure_id(record.code),
+        code=record.code,
+        name=record.name,
+        field=record.field,
+        levels=record.levels,  # type: ignore[arg-type]
+        agency=agency,
+        who=record.who,
+        channels=record.channels,
+        documents=record.documents,
+        steps=record.steps,
+        conditions=record.conditions,
+        result=record.result,
+        legal_basis=record.legal_basis,
+        updated_at=today,
+        source=Source(kind=SourceKind.portal, reference=reference, url=record.url,
+                      checked_at=today, unverified=unverified),
+        example_questions=example_questions(record.name),
+    )
+
+
+def is_complete(procedure: Procedure) -> bool:
+    """The import target: name, code, level, field and at least one channel with a time."""
+    return bool(procedure.name and procedure.code and procedure.levels and procedure.field
+                and any(c.time is not None for c in procedure.channels))
