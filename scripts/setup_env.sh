@@ -52,7 +52,7 @@ fi
 echo "setup: building $venv with $py ($("$py" --version)) from $lock"
 rm -rf "$venv"
 "$py" -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --upgrade "pip<27" setuptools wheel
+"$venv/bin/python" -m pip install --quiet --upgrade "pip<27"
 # The lock pins every package; --no-deps keeps pip from resolving anything else.
 "$venv/bin/python" -m pip install --no-deps --progress-bar on -r "$lock"
 if [ "$kind" = app ]; then
