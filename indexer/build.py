@@ -18,7 +18,8 @@ import numpy as np
 
 from indexer import store
 from indexer.calibration import load_calibration
-from indexer.catalog.loader import Catalog, load_catalog
+from indexer.catalog.loader import Catalog
+from indexer.snapshot import catalog_files_hash, load_catalog_reusing
 from indexer.embedding import Embedder
 from indexer.passages import Passage, build_passages
 from indexer.text import lexical_tokens
@@ -52,21 +53,6 @@ class BuildResult:
     encoded: int = 0
     seconds: float = 0.0
     encode_seconds: float = 0.0
-
-
-def catalog_files_hash(root: Path) -> str:
-    """The catalogue content hash without parsing (same recipe as ``Catalog.content_hash``)."""
-    root = Path(root)
-    h = hashlib.sha256()
-    files = sorted(
-        [*(root / "procedures").glob("*.yaml"), *(root / "faq").glob("*.yaml"),
-         *([root / "glossary.yaml"] if (root / "glossary.yaml").exists() else [])],
-        key=lambda p: str(p.relative_to(root)),
-    )
-    for path in files:
-        h.update(str(path.relative_to(root)).encode())
-        h.update(hashlib.sha256(path.read_bytes()).hexdigest().encode())
-    return h.hexdigest()
 
 
 def _procedure_hashes(catalog: Catalog) -> dict[str, str]:
@@ -149,7 +135,8 @@ def build_index(
         return BuildResult(old["version"], True, ChangeReport(),
                            seconds=time.perf_counter() - started)
 
-    catalog = load_catalog(knowledge_dir)
+    previous = store.version_path(index_dir) if old is not None else None
+    catalog = load_catalog_reusing(knowledge_dir, previous)
     passages = build_passages(catalog)
     old, rows, old_vectors, old_tokens = _previous(index_dir, embedder.model_id)
     changes = _changes(old, catalog)

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from indexer import store
-from indexer.build import build_index, catalog_files_hash
+from indexer.build import build_index
+from indexer.snapshot import catalog_files_hash
 from indexer.catalog.loader import load_catalog
 from indexer.embedding import HashingEmbedder
 from indexer.errors import IndexerError, IndexNotFoundError
@@ -133,3 +134,19 @@ def test_publish_replaces_the_pointer_atomically(knowledge: Path, tmp_path: Path
 def test_missing_index_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(IndexNotFoundError, match="python -m indexer build"):
         store.version_path(tmp_path / "nowhere")
+
+
+def test_reusing_loader_equals_the_plain_loader(knowledge: Path, tmp_path: Path) -> None:
+    from indexer.snapshot import load_catalog_reusing
+
+    index = tmp_path / "index"
+    build_index(knowledge, index, HashingEmbedder(32), progress=False)
+    path = knowledge / "procedures" / "dang-ky-ket-hon.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("name: Đăng ký kết hôn",
+                                                             "name: Đăng ký kết hôn (sửa)"),
+                    encoding="utf-8")
+    reused = load_catalog_reusing(knowledge, store.version_path(index))
+    plain = load_catalog(knowledge)
+    assert reused.procedures == plain.procedures and reused.faqs == plain.faqs
+    assert reused.glossary == plain.glossary and reused.file_hashes == plain.file_hashes
+    assert reused.by_id["dang-ky-ket-hon"].name == "Đăng ký kết hôn (sửa)"
