@@ -117,11 +117,13 @@ def parse_channels(text: str, context: list[str]) -> tuple[list[Channel], list[s
             split = _split_glued(m.group(1) + m.group(2), m.group(3), fee_note)
             if split:
                 bare, fee_match = split
-            body = body[m.end():] if split else body
+            else:  # neither the time nor the fee can be told apart: keep both empty
+                notes.append(f"{start.group(1)}: time and fee run together ('{m.group(0)}')")
+            body = body[m.end():]
         elif m := _TEXT_TIME_RE.match(body):
             time = parse_time(m.group(1))
             body = body[m.end():]
-        if fee_match is None:
+        if fee_match is None and not (m and m.re is _GLUED_RE):
             fee_match = _FEE_RE.match(body)
             body = body[fee_match.end():] if fee_match else body
         fee_note, description = _paren(body)
@@ -147,7 +149,21 @@ def parse_channels(text: str, context: list[str]) -> tuple[list[Channel], list[s
 
 _DOC_SPLIT_RE = re.compile(r"(\d+ bản (?:chính|sao)(?:,\s*\d+ bản (?:chính|sao))*)")
 _DOC_HEADER = "Tên giấy tờMẫu đơn, tờ khaiSố lượng"
-_FORM_RE = re.compile(r"([^.;:]{1,120}\.(?:docx?|pdf|xlsx?|rtf))$", re.IGNORECASE)
+_FORM_EXT_RE = re.compile(r"\.(?:docx?|pdf|xlsx?|rtf)$", re.IGNORECASE)
+
+
+def _split_form(name: str) -> tuple[str, str | None]:
+    """ "Tờ khai theo mẫuMau_01.docx" -> ("Tờ khai theo mẫu", "Mau_01.docx"): the form's file
+    name is glued to the document name; it starts where a lower-case letter (or "." / ")") is
+    followed by an upper-case letter or a digit, within the last 60 characters."""
+    ext = _FORM_EXT_RE.search(name)
+    if not ext:
+        return name, None
+    for i in range(max(1, ext.start() - 60), ext.start()):
+        before, after = name[i - 1], name[i]
+        if (before.islower() or before in ".)") and (after.isupper() or after.isdigit()):
+            return name[:i].strip(), name[i:].strip()
+    return name, None
 
 
 def parse_documents(text: str) -> list[Document]:
@@ -159,36 +175,57 @@ def parse_documents(text: str) -> list[Document]:
         originals = sum(int(n) for n in re.findall(r"(\d+) bản chính", count))
         copies = sum(int(n) for n in re.findall(r"(\d+) bản sao", count))
         name = re.sub(r"^.*?(?:Giấy tờ phải (?:nộp|xuất trình)|Bao gồm)\s*:?", "", name).strip()
-        form = None
-        if m := _FORM_RE.search(name):
-            form = m.group(1).strip()
-            name = name[: m.start()]
+        name, form = _split_form(name)
         if doc := document(name, form, originals, copies):
             docs.append(doc)
     return docs
 
 
 _LAW_HEADER = "Tên văn bản pháp lýMã văn bản"
-# a document number right before the next title (an upper-case letter) or the end
-_LAW_NUMBER_RE = re.compile(
-    r"(?:(?:Luật|Nghị định|Thông tư|Quyết định|Nghị quyết|Pháp lệnh)\s+(?:số\s+)?)?"
-    r"(\d{1,4}/\d{4}/(?:QH\d{1,2}|UBTVQH\d{1,2}|[A-ZĐ]+(?:-[A-ZĐ]+)*(?:-?TTg)?))"
-    r"(?=[A-ZĐÀ-Ỹ][^A-Z]|\s*$)"
-)
+_LAW_START_RE = re.compile(r"(?<![\d/])\d{1,4}/\d{4}/")
+_LAW_RUN_RE = re.compile(r"[A-ZĐ0-9-]+")
+_LAW_PREFIX_RE = re.compile(r"(?:Luật|Nghị định|Thông tư|Quyết định|Nghị quyết|Pháp lệnh)\s+"
+                            r"(?:số\s+)?$")
+
+
+def _law_suffix(text: str, start: int) -> str | None:
+    """The symbol after "123/2015/" that ends where the next title begins (upper then lower
+    case: "NĐ-CPQuy chế ..."); ``None`` for a number quoted inside a title ("NĐ-CP ngày ...")."""
+    run = _LAW_RUN_RE.match(text, start)
+    if not run:
+        return None
+    symbol = run.group(0)
+    if symbol.endswith("TT") and text[run.end():run.end() + 1] == "g":
+        symbol += "g"  # QĐ-TTg
+    for k in range(len(symbol), 0, -1):
+        rest = text[start + k:start + k + 2]
+        if len(rest) == 2 and rest[0].isupper() and rest[1].islower():
+            return symbol[:k]
+    after = text[start + len(symbol):]
+    if not after.strip() or after[:1].islower():  # the end, or a title in lower case
+        return symbol
+    return None
 
 
 def parse_legal_basis(text: str) -> list[LegalBasis]:
+    """ "<title><number><title><number>...": a number closes each title."""
     text = clean(text).replace("\n", " ").replace(_LAW_HEADER, "")
     found: list[LegalBasis] = []
     seen: set[str] = set()
     pos = 0
-    for m in _LAW_NUMBER_RE.finditer(text):
-        title = text[pos:m.start()].strip() or m.group(0)
-        pos = m.end()
-        if m.group(1) in seen:
+    for m in _LAW_START_RE.finditer(text):
+        if m.start() < pos:
             continue
-        if basis := legal_basis(m.group(1), title):
-            seen.add(m.group(1))
+        suffix = _law_suffix(text, m.end())
+        if suffix is None:
+            continue
+        number = m.group(0) + suffix
+        title = text[pos:m.start()].strip()
+        stripped = _LAW_PREFIX_RE.sub("", title).strip()
+        title = stripped if stripped else (title + " " + number).strip()
+        pos = m.end() + len(suffix)
+        if number not in seen and (basis := legal_basis(number, title)):
+            seen.add(number)
             found.append(basis)
     return found
 

@@ -189,14 +189,24 @@ def write_catalogue(result: ImportResult, out: Path, *, progress: bool = True) -
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     items = sorted(result.procedures.values(), key=lambda p: p.id)
     for proc in tqdm(items, desc="write", unit="file", disable=not progress):
-        data = proc.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
-        data["example_questions"] = proc.example_questions
+        data = _tidy(proc.model_dump(mode="json", exclude_none=True, exclude_defaults=True))
         header = (f"# Imported from the national public service portal (code {proc.code}) by\n"
                   f"# python -m indexer import-portal on {proc.updated_at}; do not edit by hand.\n"
                   f"# {QUESTIONS_NOTE}.\n")
         text = yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False, width=100)
         (folder / f"{proc.id}.yaml").write_text(header + text, encoding="utf-8")
     return len(items)
+
+
+def _tidy(value: object) -> object:
+    """7.0 -> 7 so the YAML reads like a person wrote it."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _tidy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_tidy(v) for v in value]
+    return value
 
 
 def write_report(result: ImportResult, path: Path) -> None:

@@ -138,6 +138,7 @@ def leading_time(text: str | None) -> ProcessingTime | None:
 
 def unit_for_value(value: float, texts: list[str]) -> TimeUnit | None:
     """The unit the record's own text gives the number ``value`` ("05 (năm) ngày làm việc")."""
+    value = float(value)
     digits = str(int(value)) if value.is_integer() else None
     if digits is None:
         return None
@@ -187,7 +188,7 @@ def parse_fee_cell(text: str) -> Fee | None:
     positive = [a for a in amounts if a > 0]
     if len(positive) == 1:
         return Fee(amount_vnd=positive[0], text=text[:600])
-    if not meaningful:
+    if not meaningful and not positive:
         return None
     return Fee(text=text[:600])
 
