@@ -6,13 +6,13 @@ RASA_PY := .venv-rasa/bin/python
 export PYTHONPATH := $(CURDIR)
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help setup envs model index train prepare run test test-rasa test-app ci lock bench
+.PHONY: help setup envs model index train prepare run test test-rasa test-app lock benchmarks-doc
 
 help:
 	@echo "make run    set up both environments, the model, the index and the bot, then run all"
 	@echo "make test   the same setup, then the whole test suite"
 	@echo "make lock   regenerate requirements/*.lock after editing requirements/*.in"
-	@echo "make bench  run the benchmarks (results in docs/benchmarks.md)"
+	@echo "make benchmarks-doc  gather docs/benchmarks/*.md into docs/benchmarks.md"
 
 envs:
 	@scripts/setup_env.sh app
@@ -32,7 +32,7 @@ train: envs
 prepare: model index train
 
 run: prepare
-	@$(PY) scripts/supervise.py
+	@$(PY) scripts/supervise.py $(SUPERVISE_ARGS)
 
 test: prepare
 	@scripts/ensure_chromium.sh
@@ -52,5 +52,6 @@ test-app:
 lock:
 	@scripts/lock.sh
 
-bench: prepare
-	@$(PY) benchmarks/run_all.py
+# Collect the per-area results in docs/benchmarks/*.md into docs/benchmarks.md.
+benchmarks-doc:
+	@$(PY) scripts/collect_benchmarks.py
