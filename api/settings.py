@@ -70,11 +70,31 @@ class ApiSettings(BaseSettings):
     sse_poll_seconds: float = Field(default=1.0, gt=0)
     sse_keepalive_seconds: float = Field(default=15.0, gt=0)
 
+    # Zalo OA and Facebook Messenger (api/channels). Without the secrets the webhook answers 503.
+    zalo_app_id: str | None = None
+    zalo_oa_secret_key: SecretStr | None = None  # signs webhooks (X-ZEvent-Signature)
+    zalo_access_token: SecretStr | None = None
+    zalo_refresh_token: SecretStr | None = None
+    zalo_app_secret: SecretStr | None = None  # header secret_key of the token refresh
+    zalo_api_base: str = "https://openapi.zalo.me"
+    zalo_oauth_base: str = "https://oauth.zaloapp.com"
+    zalo_token_file: Path = VAR / "zalo-tokens.json"  # rotated tokens survive a restart
+    messenger_app_secret: SecretStr | None = None
+    messenger_verify_token: SecretStr | None = None
+    messenger_page_token: SecretStr | None = None
+    graph_api_base: str = "https://graph.facebook.com"
+    graph_api_version: str = "v23.0"
+    channel_send_timeout: float = Field(default=10.0, gt=0)
+    channel_send_attempts: int = Field(default=3, ge=1, le=10)
+    channel_retry_backoff: float = Field(default=0.5, ge=0)
+
     search_top_k: int = Field(default=5, ge=2)
     clarify_margin: float = Field(default=0.05, ge=0)
     switch_confidence: float = Field(default=0.5, ge=0, le=1)
 
-    @field_validator("agent_token", "admin_token", "hash_salt")
+    @field_validator("agent_token", "admin_token", "hash_salt", "zalo_oa_secret_key",
+                     "zalo_access_token", "zalo_refresh_token", "zalo_app_secret",
+                     "messenger_app_secret", "messenger_verify_token", "messenger_page_token")
     @classmethod
     def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
         return _reject_placeholder(value)
