@@ -80,7 +80,9 @@ def read_body(path: Path) -> tuple[dict[str, list[str]], dict[str, list[list[str
             if not line:
                 continue
             m = _LABEL_RE.match(line)
-            if m:
+            if line.startswith("Để xem chi tiết"):
+                section = "link"
+            elif m:
                 section = LABELS[m.group(1)]
                 line = m.group(2)
             if line.strip():
@@ -134,7 +136,7 @@ def parse_word_export(path: Path) -> PortalRecord:
     agency = _one(texts, "agency")
     if is_empty(agency):
         agency = _one(texts, "authority")
-    url = next((w for w in _one(texts, "description").split() if w.startswith("http")), None)
+    url = next((w for w in _one(texts, "link").split() if w.startswith("http")), None)
     return PortalRecord(
         code=code,
         source="dvc-docx",
@@ -149,7 +151,7 @@ def parse_word_export(path: Path) -> PortalRecord:
         documents=_documents(tables.get("documents", [])),
         legal_basis=_legal(tables.get("legal", [])),
         steps=[s for s in texts.get("steps", []) if len(s) > 2][:40],
-        conditions=[] if is_empty(_one(texts, "conditions")) else texts["conditions"][:40],
+        conditions=[c for c in texts.get("conditions", []) if not is_empty(c)][:40],
         result=optional(_one(texts, "result")),
         url=url,
     )

@@ -1,0 +1,143 @@
+"""``import-portal`` end to end on hand-made files: merge, cross-check, write, validate, refuse."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from indexer.catalog.validate import has_diacritics, validate_catalog
+from indexer.cli import main
+from indexer.portal.build import example_questions, merge, procedure_id
+from indexer.portal.importer import REPO, PortalImportError, check_out_dir, run_import
+from indexer.portal.importer import write_catalogue
+from indexer.portal.record import PortalRecord
+
+from test_portal_sources import make_word_export  # noqa: E402  (sibling test module)
+
+H = "Hình thức nộpThời gianPhí, lệ phíMô tả"
+
+
+def flat_record(code: str, channels: str, **extra: str) -> dict[str, str]:
+    record = {
+        "ma_thu_tuc": code, "ten_thu_tuc": f"Thủ tục đăng ký thử nghiệm {code}",
+        "so_quyet_dinh": "1/QĐ-TEST", "cap_thuc_hien": "Cấp tỉnh", "linh_vuc": "Thử nghiệm",
+        "co_quan_thuc_hien": "Sở Thử nghiệm", "cach_thuc_thuc_hien": H + channels,
+        "trinh_tu_thuc_hien": "", "thanh_phan_ho_so": "", "can_cu_phap_ly": "",
+        "ket_qua_xu_ly": "", "raw_text": "",
+    }
+    record.update(extra)
+    return record
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    src = tmp_path / "src"
+    (src / "dvc-json" / "bo-test").mkdir(parents=True)
+    (src / "dvc-docx" / "Bộ_Test").mkdir(parents=True)
+    records = {
+        # in both sources, agreeing on time and fee
+        "9.999991": flat_record("9.999991", "Trực tiếp5 Ngày làm việc50,000 Việt Nam Đồng"),
+        # in both sources, the crawl lost the unit: the Word export gives the time
+        "9.999992": flat_record("9.999992", "Trực tiếp5Miễn phí"),
+        # JSON only, no time anywhere: imported, but incomplete
+        "9.999994": flat_record("9.999994", "Trực tiếp1Miễn phí"),
+        # not a procedure code: reported as not imported
+        "ABC": flat_record("ABC", "Trực tiếp5 NgàyMiễn phí"),
+    }
+    for code, record in records.items():
+        path = src / "dvc-json" / "bo-test" / f"{code}.json"
+        path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    (src / "dvc-json" / "bo-test" / "broken.json").write_text("{", encoding="utf-8")
+    make_word_export(src / "dvc-docx" / "Bộ_Test" / "9_999991.docx", code="9.999991",
+                     fee="Lệ phí : 50000 Đồng")
+    make_word_export(src / "dvc-docx" / "Bộ_Test" / "9_999992.docx", code="9.999992",
+                     time="3 Ngày", fee="")
+    return src
+
+
+def test_run_import(sources: Path) -> None:
+    result = run_import([sources], jobs=1, progress=False, today=date(2026, 1, 1))
+    assert result.files == 7
+    assert sorted(result.procedures) == ["9.999991", "9.999992", "9.999994"]
+    reasons = {f.code: f.reason for f in result.failures}
+    assert reasons["ABC"] == "code 'ABC' is not an official procedure code"
+    assert reasons["broken"].startswith("cannot read JSON")
+    assert [f.code for f in result.incomplete] == ["9.999994"]
+    assert "gives 1 without a unit" in result.incomplete[0].reason
+    # the Word export is preferred; its channels carry the time the crawl lost
+    time = result.procedures["9.999992"].channels[0].time
+    assert (time.value, time.unit.value) == (3, "ngày")
+    summary = result.summary()
+    assert summary["official_codes"] == 5  # an unreadable file counts against the rate too
+    assert (summary["valid_procedures"], summary["complete_procedures"]) == (3, 2)
+    check = summary["crosscheck"]
+    assert check["overlapping_codes"] == 2
+    # 9.999992: the times differ; neither source states an amount, so the fees agree
+    assert (check["time_agree"], check["fee_agree"], check["time_and_fee_agree"]) == (1, 2, 1)
+    assert [d["code"] for d in result.crosscheck.disagreements] == ["9.999992"]
+
+
+def test_written_catalogue_validates(sources: Path, tmp_path: Path) -> None:
+    result = run_import([sources], jobs=1, progress=False, today=date(2026, 1, 1))
+    out = tmp_path / "out"
+    assert write_catalogue(result, out, progress=False) == 3
+    text = (out / "procedures" / "tthc-9-999991.yaml").read_text(encoding="utf-8")
+    assert "generated from the name by a template" in text.splitlines()[2]
+    data = yaml.safe_load(text)
+    assert data["source"]["kind"] == "portal"
+    assert "9.999991" in data["source"]["reference"]
+    assert data["channels"][0]["time"] == {"value": 5, "unit": "ngày làm việc"}
+    report = validate_catalog(out, required=None, display_base=out)
+    assert report.problems == [] and report.procedures == 3
+
+
+def test_parallel_parse_gives_the_same_result(sources: Path) -> None:
+    one = run_import([sources], jobs=1, progress=False, today=date(2026, 1, 1))
+    two = run_import([sources], jobs=2, progress=False, today=date(2026, 1, 1))
+    assert one.procedures == two.procedures
+    assert one.summary() == two.summary()
+
+
+def test_out_inside_the_repository_is_refused(tmp_path: Path) -> None:
+    for inside in (REPO, REPO / "knowledge", REPO / "var" / "portal"):
+        with pytest.raises(PortalImportError, match="must not go inside the repository"):
+            check_out_dir(inside)
+    assert check_out_dir(tmp_path / "x") == (tmp_path / "x").resolve()
+
+
+def test_cli_refuses_repo_out_and_writes_outside(sources: Path, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["import-portal", str(sources), "--out", str(REPO / "knowledge" / "imported")])
+    assert exit_info.value.code == 2
+    assert not (REPO / "knowledge" / "imported").exists()
+    out = tmp_path / "catalogue"
+    assert main(["import-portal", str(sources), "--out", str(out), "--no-progress",
+                 "--jobs", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert '"valid_procedures": 3' in printed
+    report = json.loads((out / "import-report.json").read_text(encoding="utf-8"))
+    assert {f["code"] for f in report["failures"]} == {"ABC", "broken"}
+    assert len(list((out / "procedures").glob("*.yaml"))) == 3
+
+
+def test_example_questions() -> None:
+    questions = example_questions("Đăng ký khai sinh")
+    assert len(questions) == 5 and len(set(questions)) == 5
+    assert questions[0] == "Thủ tục đăng ký khai sinh cần những giấy tờ gì?"
+    assert not has_diacritics(questions[-1])
+    assert questions[-1] == "thu tuc dang ky khai sinh can giay to gi"
+
+
+def test_merge_prefers_word_export_and_fills_gaps() -> None:
+    flat = PortalRecord(code="9.999991", source="dvc-json", path="a.json", name="Tên A",
+                        who="Công dân", url="https://x")
+    word = PortalRecord(code="9.999991", source="dvc-docx", path="b.docx", name="Tên B")
+    merged = merge([flat, word])
+    assert (merged.name, merged.who, merged.url, merged.source) == (
+        "Tên B", "Công dân", "https://x", "dvc-docx")
+    assert procedure_id("1.001193") == "tthc-1-001193"
