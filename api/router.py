@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import admin, agent, handoff, health, knowledge, pages, web_chat
+from api.routes import admin, agent, handoff, health, knowledge, messenger, pages, web_chat, zalo
 
 api_router = APIRouter()
-for module in (health, pages, knowledge, web_chat, handoff, agent, admin):
+for module in (health, pages, knowledge, web_chat, zalo, messenger, handoff, agent, admin):
     api_router.include_router(module.router)
