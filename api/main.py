@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from api.channels.senders import build_senders
 from api.db.engine import make_engine, make_session_factory, migrate
 from api.errors import install_error_handlers
 from api.identity import UserIdentity
@@ -46,7 +47,8 @@ def create_app(
             migrate(settings.database_url)
         engine = make_engine(settings.database_url)
         limiter, dedup = build_limits(settings.redis_url, settings.rate_limit_per_minute)
-        rasa = (RasaClient(settings.rasa_url, settings.rasa_timeout, transport=rasa_transport)
+        rasa = (RasaClient(settings.rasa_url, settings.rasa_timeout, transport=rasa_transport,
+                           cooldown=settings.rasa_cooldown)
                 if settings.rasa_enabled else None)
         searcher = await run_in_threadpool(searcher_loader, settings.index_dir)
         if searcher is not None and settings.warm_up_searcher and hasattr(searcher, "warm_up"):
@@ -58,12 +60,17 @@ def create_app(
             settings=settings, engine=engine, session_factory=make_session_factory(engine),
             searcher=searcher, rasa=rasa, limiter=limiter,
             dedup=dedup, identity=UserIdentity(settings.resolve_salt()))
+        senders = build_senders(settings)  # Zalo/Messenger, when configured
+        for channel, sender in senders.items():
+            app.state.api.channels.register(channel, sender)
         logger.info("api.started index_loaded=%s", app.state.api.searcher is not None)
         try:
             yield
         finally:
             if rasa is not None:
                 rasa.close()
+            for sender in senders.values():
+                sender.close()
             engine.dispose()
             logger.info("api.stopped")
 
