@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import time
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -91,6 +92,18 @@ class ApiSettings(BaseSettings):
     search_top_k: int = Field(default=5, ge=2)
     clarify_margin: float = Field(default=0.05, ge=0)
     switch_confidence: float = Field(default=0.5, ge=0, le=1)
+
+    # Dossier status lookup (api/dossiers): local table or an upstream one-stop system.
+    dossier_source: Literal["sql", "http"] = "sql"
+    dossier_upstream_url: str | None = None
+    dossier_upstream_token: SecretStr | None = None
+    dossier_upstream_timeout: float = Field(default=2.0, gt=0)
+    dossier_upstream_retries: int = Field(default=1, ge=0, le=5)
+    dossier_breaker_failures: int = Field(default=5, ge=1)
+    dossier_breaker_cooldown: float = Field(default=30.0, gt=0)
+    dossier_verify_factor: Literal["phone", "id"] = "phone"
+    dossier_max_failures: int = Field(default=5, ge=1)
+    dossier_lockout_seconds: int = Field(default=3600, ge=60)
 
     @field_validator("agent_token", "admin_token", "hash_salt", "zalo_oa_secret_key",
                      "zalo_access_token", "zalo_refresh_token", "zalo_app_secret",
