@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import admin, agent, handoff, health, knowledge, messenger, pages, web_chat, zalo
+from api.routes import (
+    admin,
+    agent,
+    dossiers,
+    handoff,
+    health,
+    knowledge,
+    messenger,
+    pages,
+    web_chat,
+    zalo,
+)
 
 api_router = APIRouter()
-for module in (health, pages, knowledge, web_chat, zalo, messenger, handoff, agent, admin):
+for module in (health, pages, knowledge, web_chat, zalo, messenger, handoff, agent, admin,
+               dossiers):
     api_router.include_router(module.router)
