@@ -7,6 +7,7 @@ no amount: free, "theo quy định", or blank). Two sources that both state no t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from indexer.portal.record import PortalRecord
@@ -30,6 +31,9 @@ class CrossCheck:
     time_one_missing: int = 0
     fee_agree: int = 0
     both_agree: int = 0
+    same_decision: int = 0  # codes whose two records cite the same publishing decision
+    same_decision_time_agree: int = 0
+    same_decision_fee_agree: int = 0
     disagreements: list[dict[str, object]] = field(default_factory=list)
 
     def rate(self, count: int) -> float:
@@ -46,7 +50,22 @@ class CrossCheck:
             "fee_agree_rate": round(self.rate(self.fee_agree), 4),
             "time_and_fee_agree": self.both_agree,
             "time_and_fee_agree_rate": round(self.rate(self.both_agree), 4),
+            "same_decision_codes": self.same_decision,
+            "same_decision_time_agree_rate": _ratio(self.same_decision_time_agree,
+                                                    self.same_decision),
+            "same_decision_fee_agree_rate": _ratio(self.same_decision_fee_agree,
+                                                   self.same_decision),
         }
+
+
+def _ratio(count: int, total: int) -> float:
+    return round(count / total, 4) if total else 0.0
+
+
+def decision_key(decision: str) -> str:
+    """ "Quyết định số 163/QĐ-BTP" and "163/qđ-btp" compare equal."""
+    text = re.sub(r"^\s*(?:quyết định\s+)?(?:số\s+)?", "", decision, flags=re.IGNORECASE)
+    return re.sub(r"\s+", "", text).upper()
 
 
 def _show(values: frozenset[object]) -> list[str]:
@@ -71,13 +90,18 @@ def cross_check(by_code: dict[str, list[PortalRecord]]) -> CrossCheck:
         check.both_agree += any(
             time_set(w) == flat_time and fee_set(w) == flat_fee for w in words
         )
+        same = [w for w in words if decision_key(w.decision) == decision_key(flat.decision)]
+        if same:
+            check.same_decision += 1
+            check.same_decision_time_agree += any(time_set(w) == flat_time for w in same)
+            check.same_decision_fee_agree += any(fee_set(w) == flat_fee for w in same)
         if not flat_time and not any(time_set(w) for w in words):
             check.time_both_missing += 1
         elif not flat_time or not all(time_set(w) for w in words):
             check.time_one_missing += 1
         if not (time_ok and fee_ok):
             check.disagreements.append({
-                "code": code,
+                "code": code, "json_decision": flat.decision, "docx_decision": words[0].decision,
                 "json_time": _show(flat_time), "docx_time": _show(time_set(words[0])),
                 "json_fee": _show(flat_fee), "docx_fee": _show(fee_set(words[0])),
             })
