@@ -1,0 +1,70 @@
+"""Fake Facebook Graph Send API (``/{version}/me/messages``) enforcing Messenger's limits:
+``access_token`` query, ``messaging_type: RESPONSE``, text ≤ 2,000 characters, at most 13
+quick replies with titles ≤ 20 characters and payloads ≤ 1,000."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from fakes.recording_server import Recorded, RecordingServer, Reply
+
+
+def sign(body: bytes, app_secret: str) -> str:
+    return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class FakeGraph(RecordingServer):
+    version: str = "v23.0"
+    page_token: str = "page-access-token-for-tests"
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def sent(self) -> list[dict[str, Any]]:
+        return [r.json for r in self.requests if r.path == f"/{self.version}/me/messages"]
+
+    @property
+    def texts(self) -> list[str]:
+        return [b["message"]["text"] for b in self.sent]
+
+    def respond(self, req: Recorded) -> Reply:
+        if req.method != "POST" or req.path != f"/{self.version}/me/messages":
+            self.problem(f"unknown endpoint {req.method} {req.path}")
+            return Reply(404, {"error": {"message": "Unknown path", "code": 803}})
+        if req.query.get("access_token") != self.page_token:
+            return Reply(400, {"error": {"message": "Invalid OAuth access token.",
+                                         "type": "OAuthException", "code": 190}})
+        body = req.json
+        for problem in self._check(body):
+            self.problem(problem)
+        if self.problems:
+            return Reply(400, {"error": {"message": "Invalid parameter", "code": 100}})
+        return Reply(200, {"recipient_id": body["recipient"]["id"],
+                           "message_id": f"m_{next(self._ids)}"})
+
+    @staticmethod
+    def _check(body: dict[str, Any]) -> list[str]:
+        out = []
+        if body.get("messaging_type") != "RESPONSE":
+            out.append(f"messaging_type {body.get('messaging_type')!r}")
+        if not isinstance((body.get("recipient") or {}).get("id"), str):
+            out.append("recipient.id missing")
+        message = body.get("message") or {}
+        text = message.get("text")
+        if not isinstance(text, str) or not text or len(text) > 2000:
+            out.append(f"text length {len(text or '')}")
+        qrs = message.get("quick_replies", [])
+        if len(qrs) > 13:
+            out.append(f"{len(qrs)} quick replies")
+        for q in qrs:
+            if q.get("content_type") != "text":
+                out.append(f"quick reply content_type {q.get('content_type')!r}")
+            if not q.get("title") or len(q["title"]) > 20:
+                out.append(f"quick reply title {q.get('title')!r}")
+            if not q.get("payload") or len(q["payload"]) > 1000:
+                out.append("quick reply payload")
+        return out
