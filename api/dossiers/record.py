@@ -95,7 +95,7 @@ class DossierIn(BaseModel):
     code: str
     procedure_id: str | None = None
     procedure_code: str | None = None
-    procedure_name: str = Field(min_length=3, max_length=500)
+    procedure_name: str = Field(min_length=3, max_length=2000)
     applicant_name: str | None = Field(default=None, max_length=200)
     phone: str | None = None
     id_number: str | None = None
