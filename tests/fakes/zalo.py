@@ -31,6 +31,7 @@ class FakeZalo(RecordingServer):
     refresh_token: str = "zalo-refresh-token-1"
     expires_in: str = "90000"
     refreshes: int = 0
+    delivered: list[tuple[str, str]] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -39,7 +40,8 @@ class FakeZalo(RecordingServer):
 
     @property
     def texts(self) -> list[str]:
-        return [r.json["message"]["text"] for r in self.sent if r.json.get("message")]
+        """Texts the fake accepted (rejected attempts are in ``sent`` only)."""
+        return [text for _user, text in self.delivered]
 
     def expire_access_token(self) -> None:
         self.access_token = self.access_token + "-rotated"
@@ -66,6 +68,8 @@ class FakeZalo(RecordingServer):
         if not isinstance(text, str) or not text.strip() or len(text) > TEXT_LIMIT:
             self.problem(f"send: bad text length {len(text or '')}")
             return Reply(200, {"error": -201, "message": "Parameters invalid"})
+        with self._lock:
+            self.delivered.append((user, text))
         return Reply(200, {"error": 0, "message": "Success",
                            "data": {"message_id": f"zmsg-{next(self._ids)}", "user_id": user}})
 
