@@ -11,9 +11,60 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
+
+
+PHONE = "0912345678"  # fake; factor "5678"
+ID_NUMBER = "001099001234"  # fake; factor "1234"
+AGENCY = "Bộ phận Một cửa UBND phường An Bình"
+PROCEDURE = {"procedure_id": "dang-ky-khai-sinh", "procedure_code": "1.001193",
+             "procedure_name": "Đăng ký khai sinh"}
+
+
+def code(n: int) -> str:
+    return f"000.00.19.H12-251101-{n:04d}"
+
+
+def sample_rows(now: datetime | None = None) -> dict[str, dict[str, Any]]:
+    """One dossier per status (and the late/overdue variants), keyed by code.
+
+    Times are relative to ``now`` so that "not yet due" and "overdue" stay true.
+    """
+    now = now or datetime.now(timezone.utc)
+
+    def at(days: float) -> str:
+        return (now + timedelta(days=days)).isoformat()
+
+    def row(n: int, status: str, **extra: Any) -> dict[str, Any]:
+        base: dict[str, Any] = {
+            "code": code(n), **PROCEDURE, "applicant_name": "Nguyễn Văn An", "phone": PHONE,
+            "id_number": ID_NUMBER, "received_at": at(-10), "due_at": at(3),
+            "status": status, "agency": AGENCY, "delivery": "counter"}
+        base.update(extra)
+        return base
+
+    rows = [
+        row(1, "processing"),
+        row(2, "received", received_at=at(-1)),
+        row(3, "waiting_additional", reason="Bổ sung bản sao giấy chứng nhận kết hôn."),
+        row(4, "resolved_on_time", due_at=at(-2), resolved_at=at(-3)),
+        row(5, "resolved_on_time", due_at=at(-2), resolved_at=at(-3), delivery="post"),
+        row(6, "resolved_late", due_at=at(-6), resolved_at=at(-1), apology_issued=True,
+            new_appointment=(now + timedelta(days=-2)).date().isoformat(), delivery="post"),
+        row(7, "resolved_late", due_at=at(-6), resolved_at=at(-1)),
+        row(8, "processing", due_at=at(-2), apology_issued=True,
+            new_appointment=(now + timedelta(days=4)).date().isoformat()),
+        row(9, "processing", due_at=at(-2)),
+        row(10, "returned", resolved_at=at(-5),
+            reason="Hồ sơ không thuộc thẩm quyền giải quyết của cơ quan tiếp nhận."),
+        row(11, "refused", resolved_at=at(-5), reason="Không đủ điều kiện theo quy định."),
+        row(12, "withdrawn", resolved_at=at(-5)),
+        row(13, "processing", phone=None),
+    ]
+    return {r["code"]: r for r in rows}
 
 
 class FakeUpstreamDossiers:
