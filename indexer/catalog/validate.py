@@ -191,8 +191,10 @@ def _check_glossary(ck: _Checker) -> None:
     for i, entry in enumerate(glossary.entries):
         key = unicodedata.normalize("NFC", entry.term).casefold()
         if key in seen:
+            first = glossary.entries[seen[key]]
+            same = "" if first.term == entry.term else f" '{first.term}'; case is ignored"
             ck.add(path, f"entries.{i}.term",
-                   f"duplicate term '{entry.term}' (first at entries.{seen[key]})")
+                   f"duplicate term '{entry.term}' (first at entries.{seen[key]}{same})")
         else:
             seen[key] = i
     ck.report.glossary_terms = len(glossary.entries)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from indexer.catalog.jsonschema import SCHEMAS, render_schema
+from indexer.catalog.validate import read_required_names, validate_catalog
 from indexer.cli import main
 
 SHARED_REQUIRED = Path(__file__).resolve().parents[2].parent / "shared" / "catalog" / (
@@ -36,3 +37,13 @@ def test_required_list_matches_shared(knowledge_dir: Path) -> None:
         pytest.skip(f"{SHARED_REQUIRED} not present (outside the shared workspace)")
     ours = (knowledge_dir / "required_procedures.txt").read_text(encoding="utf-8")
     assert ours == SHARED_REQUIRED.read_text(encoding="utf-8")
+
+
+def test_committed_catalogue_is_valid(knowledge_dir: Path) -> None:
+    """``python -m indexer validate`` on knowledge/: every problem is listed on failure."""
+    report = validate_catalog(knowledge_dir, required=knowledge_dir / "required_procedures.txt",
+                              display_base=knowledge_dir.parent)
+    assert [str(p) for p in report.problems] == []
+    assert report.procedures >= 100
+    assert report.required_names == len(read_required_names(
+        knowledge_dir / "required_procedures.txt"))
