@@ -21,6 +21,7 @@ def sign(body: bytes, app_secret: str) -> str:
 class FakeGraph(RecordingServer):
     version: str = "v23.0"
     page_token: str = "page-access-token-for-tests"
+    delivered: list[dict[str, Any]] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -29,7 +30,8 @@ class FakeGraph(RecordingServer):
 
     @property
     def texts(self) -> list[str]:
-        return [b["message"]["text"] for b in self.sent]
+        """Texts the fake accepted (failed attempts are in ``sent`` only)."""
+        return [b["message"]["text"] for b in self.delivered]
 
     def respond(self, req: Recorded) -> Reply:
         if req.method != "POST" or req.path != f"/{self.version}/me/messages":
@@ -43,6 +45,8 @@ class FakeGraph(RecordingServer):
             self.problem(problem)
         if self.problems:
             return Reply(400, {"error": {"message": "Invalid parameter", "code": 100}})
+        with self._lock:
+            self.delivered.append(body)
         return Reply(200, {"recipient_id": body["recipient"]["id"],
                            "message_id": f"m_{next(self._ids)}"})
 
