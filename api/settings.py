@@ -47,6 +47,7 @@ class ApiSettings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout: float = Field(default=8.0, gt=0)
     rasa_enabled: bool = True
+    rasa_cooldown: float = Field(default=10.0, ge=0)  # skip Rasa this long after a failure
 
     agent_token: SecretStr | None = None
     admin_token: SecretStr | None = None

@@ -21,9 +21,15 @@ class RasaReply:
 
 
 class RasaClient:
+    """Sends citizen messages to Rasa. After a failure, calls are skipped for ``cooldown``
+    seconds (a small circuit breaker) so that a slow or dead Rasa does not make every citizen
+    wait for the timeout before the degraded answer."""
+
     def __init__(self, base_url: str, timeout: float,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None, cooldown: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
+        self.cooldown = cooldown
+        self._open_until = 0.0
         self._client = httpx.Client(base_url=self.base_url, timeout=timeout,
                                     transport=transport)
 
@@ -31,6 +37,14 @@ class RasaClient:
         self._client.close()
 
     def send(self, *, sender: str, message: str, channel: str) -> RasaReply:
+        if time.monotonic() < self._open_until:
+            return RasaReply(ok=False, error="circuit_open")
+        reply = self._send(sender=sender, message=message, channel=channel)
+        if not reply.ok:
+            self._open_until = time.monotonic() + self.cooldown
+        return reply
+
+    def _send(self, *, sender: str, message: str, channel: str) -> RasaReply:
         started = time.perf_counter()
         body = {"sender": sender, "message": message, "metadata": {"channel": channel}}
         try:

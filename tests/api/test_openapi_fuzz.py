@@ -19,7 +19,16 @@ from api.main import create_app
 from api_fakes import ADMIN_TOKEN, AGENT_TOKEN, FakeRasa, FakeSearcher, make_settings
 
 _tmp = Path(tempfile.mkdtemp(prefix="api-fuzz-"))
-app = create_app(make_settings(_tmp, rate_limit_per_minute=100_000),
+_nowhere = "http://127.0.0.1:9"  # channel sends fail fast and are logged; never the internet
+app = create_app(make_settings(
+    _tmp, rate_limit_per_minute=100_000,
+    zalo_app_id="1234567890", zalo_oa_secret_key="fuzz-zalo-oa-secret-0123",
+    zalo_access_token="fuzz-zalo-access-token-0123", zalo_api_base=_nowhere,
+    zalo_oauth_base=_nowhere, zalo_token_file=_tmp / "zalo-tokens.json",
+    messenger_app_secret="fuzz-messenger-secret-0123",
+    messenger_verify_token="fuzz-verify-token-0123",
+    messenger_page_token="fuzz-page-token-0123", graph_api_base=_nowhere,
+    channel_send_attempts=1),
                  searcher_loader=lambda _d: FakeSearcher(),
                  rasa_transport=FakeRasa("echo").transport())
 schema = schemathesis.openapi.from_asgi("/openapi.json", app).exclude(path_regex=r".*/events$")

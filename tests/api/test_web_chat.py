@@ -178,3 +178,17 @@ def test_demo_page_and_widget_are_served(client: TestClient) -> None:
     assert page.status_code == 200 and "widget.js" in page.text
     js = client.get("/static/widget.js")
     assert js.status_code == 200 and "javascript" in js.headers["content-type"]
+
+
+def test_after_a_rasa_failure_turns_skip_rasa_for_the_cooldown(client: TestClient,
+                                                               fake_rasa: FakeRasa) -> None:
+    fake_rasa.mode = "slow"
+    say(client, "khai sinh cần gì")
+    calls = len(fake_rasa.requests)
+    fake_rasa.mode = "echo"
+    r = say(client, "lệ phí kết hôn")
+    assert len(fake_rasa.requests) == calls  # not retried during the cooldown
+    assert "chế độ hạn chế" in r.json()["messages"][0]["text"]
+    client.app.state.api.rasa._open_until = 0.0  # cooldown over
+    r = say(client, "lệ phí kết hôn")
+    assert r.json()["messages"][0]["text"].startswith("Rasa nhận:")
