@@ -147,7 +147,9 @@ def parse_channels(text: str, context: list[str]) -> tuple[list[Channel], list[s
     return channels, notes
 
 
-_DOC_SPLIT_RE = re.compile(r"(\d+ bản (?:chính|sao)(?:,\s*\d+ bản (?:chính|sao))*)")
+# "<n> bản chính"; after a date "24/07/20231 bản chính" the count is what follows the year
+_DOC_COUNT = r"(?:(?<=/\d{4})|(?<!\d))\d{1,3} bản (?:chính|sao)"
+_DOC_SPLIT_RE = re.compile(rf"({_DOC_COUNT}(?:,\s*\d{{1,3}} bản (?:chính|sao))*)")
 _DOC_HEADER = "Tên giấy tờMẫu đơn, tờ khaiSố lượng"
 _FORM_EXT_RE = re.compile(r"\.(?:docx?|pdf|xlsx?|rtf)$", re.IGNORECASE)
 
@@ -182,8 +184,9 @@ def parse_documents(text: str) -> list[Document]:
 
 
 _LAW_HEADER = "Tên văn bản pháp lýMã văn bản"
-_LAW_START_RE = re.compile(r"(?<![\d/])\d{1,4}/\d{4}/")
-_LAW_RUN_RE = re.compile(r"[A-ZĐ0-9-]+")
+_LAW_START_RE = re.compile(r"(?<![\d/])\d{1,4}(?:\.\d{1,3})?/\d{4}/")
+_LAW_RUN_RE = re.compile(r"(?:[A-ZĐ]+-)*(?:UBTVQH|QH)\d{2}|[A-ZĐ]+(?:-[A-ZĐ]+)*")
+_QH_GLUED_RE = re.compile(r"(QH\d{2})(?=\d)")  # "Luật 65/2006/QH1165/2006/QH11"
 _LAW_PREFIX_RE = re.compile(r"(?:Luật|Nghị định|Thông tư|Quyết định|Nghị quyết|Pháp lệnh)\s+"
                             r"(?:số\s+)?$")
 
@@ -204,12 +207,15 @@ def _law_suffix(text: str, start: int) -> str | None:
     after = text[start + len(symbol):]
     if not after.strip() or after[:1].islower():  # the end, or a title in lower case
         return symbol
+    if after[:1] == " " and after[1:2].isupper() and after[2:3].islower():  # "NQ-CP Thông tư"
+        return symbol
     return None
 
 
 def parse_legal_basis(text: str) -> list[LegalBasis]:
     """ "<title><number><title><number>...": a number closes each title."""
     text = clean(text).replace("\n", " ").replace(_LAW_HEADER, "")
+    text = _QH_GLUED_RE.sub(r"\1 ", text)
     found: list[LegalBasis] = []
     seen: set[str] = set()
     pos = 0

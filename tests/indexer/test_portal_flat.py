@@ -81,18 +81,22 @@ def test_description_mentioning_a_channel_is_not_a_new_channel() -> None:
 def test_documents() -> None:
     text = ("* Giấy tờ phải nộp:Tên giấy tờMẫu đơn, tờ khaiSố lượngTờ khai đăng ký theo mẫu"
             "Mau_01.docx1 bản chínhGiấy chứng nhận cũ0 bản chính,1 bản sao"
-            "- Giấy tờ phải xuất trình:0 bản chính")
+            "- Giấy tờ phải xuất trình:0 bản chính"
+            "Văn bản theo Nghị định số 56/2023/NĐ-CP ngày 24/07/20231 bản chính")
     docs = parse_documents(text)
     assert [(d.name, d.form, d.copy_kind, d.quantity) for d in docs] == [
         ("Tờ khai đăng ký theo mẫu", "Mau_01.docx", "original", 1),
         ("Giấy chứng nhận cũ", None, "copy", 1),
+        ("Văn bản theo Nghị định số 56/2023/NĐ-CP ngày 24/07/2023", None, "original", 1),
     ]
 
 
 def test_legal_basis() -> None:
     text = ("Tên văn bản pháp lýMã văn bảnLuật Hộ tịch60/2014/QH13Nghị định số 123/2015/NĐ-CP ngày "
             "15/11/2015 quy định chi tiết Luật Hộ tịch123/2015/NĐ-CPQuy chế ứng phó12/2021/QĐ-TTg"
-            "Thông tư 85/2019/TT-BTC85/2019/TT-BTC")
+            "Thông tư 85/2019/TT-BTC85/2019/TT-BTCLuật 65/2006/QH1165/2006/QH11"
+            "Nghị quyết cắt giảm66.16/2026/NQ-CP Thông tư số 03/2024/TT-BTP ngày 15/5/2024 sửa "
+            "đổi.03/2024/TT-BTP")
     found = [(b.number, b.title) for b in parse_legal_basis(text)]
     assert found == [
         ("60/2014/QH13", "Luật Hộ tịch"),
@@ -100,6 +104,9 @@ def test_legal_basis() -> None:
                            "Luật Hộ tịch"),
         ("12/2021/QĐ-TTg", "Quy chế ứng phó"),
         ("85/2019/TT-BTC", "Thông tư 85/2019/TT-BTC"),
+        ("65/2006/QH11", "Luật 65/2006/QH11"),
+        ("66.16/2026/NQ-CP", "Nghị quyết cắt giảm"),
+        ("03/2024/TT-BTP", "Thông tư số 03/2024/TT-BTP ngày 15/5/2024 sửa đổi."),
     ]
 
 
