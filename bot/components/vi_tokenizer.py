@@ -108,7 +108,8 @@ class VietnameseTokenizer(Tokenizer):
                 continue
             span = self._locate(syllables, text, cursor)
             if span is None:
-                logger.debug("vi_tokenizer.unaligned_word", extra={"word": word})
+                # The word itself is not logged: it may be part of a phone or ID number.
+                logger.debug("vi_tokenizer.unaligned_word", extra={"length": len(word)})
                 continue
             start, end = span
             tokens.append(self._make_token(syllables, start, end))
