@@ -22,6 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--report", type=Path, metavar="FILE",
                    help="JSON report (default: DIR/import-report.json)")
     p.add_argument("--jobs", type=int, default=None, help="parser processes (default: 2)")
+    p.add_argument("--prune", action="store_true",
+                   help="remove files an earlier import wrote that this import no longer has")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     p.set_defaults(func=run)
 
@@ -31,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     report = check_out_dir(args.report) if args.report else out / "import-report.json"
     progress = not args.no_progress
     result = run_import(args.sources, jobs=args.jobs, progress=progress)
-    written = write_catalogue(result, out, progress=progress)
+    written = write_catalogue(result, out, progress=progress, prune=args.prune)
     write_report(result, report)
     summary = result.summary()
     print(json.dumps(summary, ensure_ascii=False, indent=1))

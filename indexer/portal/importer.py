@@ -182,15 +182,42 @@ def check_out_dir(out: Path) -> Path:
     return resolved
 
 
-def write_catalogue(result: ImportResult, out: Path, *, progress: bool = True) -> int:
-    """Write ``out/procedures/<id>.yaml`` for every valid procedure; returns the count."""
+IMPORT_HEADER = "# Imported from the national public service portal"
+
+
+def stale_files(result: ImportResult, out: Path) -> list[Path]:
+    """Files an earlier import wrote into ``out/procedures`` that this import no longer has."""
+    folder = out / "procedures"
+    wanted = {f"{p.id}.yaml" for p in result.procedures.values()}
+    stale = []
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        if path.name not in wanted:
+            with path.open(encoding="utf-8") as handle:
+                if handle.readline().startswith(IMPORT_HEADER):
+                    stale.append(path)
+    return stale
+
+
+def write_catalogue(result: ImportResult, out: Path, *, progress: bool = True,
+                    prune: bool = False) -> int:
+    """Write ``out/procedures/<id>.yaml`` for every valid procedure; returns the count.
+
+    Files from an earlier import that this one no longer produces are removed only with
+    ``prune``; otherwise they are logged and left in place.
+    """
     folder = check_out_dir(out) / "procedures"
     folder.mkdir(parents=True, exist_ok=True)
+    for path in stale_files(result, out):
+        if prune:
+            path.unlink()
+            logger.info("portal.import.pruned file=%s", path.name)
+        else:
+            logger.warning("portal.import.stale file=%s (use --prune to remove)", path.name)
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     items = sorted(result.procedures.values(), key=lambda p: p.id)
     for proc in tqdm(items, desc="write", unit="file", disable=not progress):
         data = _tidy(proc.model_dump(mode="json", exclude_none=True, exclude_defaults=True))
-        header = (f"# Imported from the national public service portal (code {proc.code}) by\n"
+        header = (f"{IMPORT_HEADER} (code {proc.code}) by\n"
                   f"# python -m indexer import-portal on {proc.updated_at}; do not edit by hand.\n"
                   f"# {QUESTIONS_NOTE}.\n")
         text = yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False, width=100)

@@ -13,7 +13,7 @@ from indexer.catalog.validate import has_diacritics, validate_catalog
 from indexer.cli import main
 from indexer.portal.build import example_questions, merge, procedure_id
 from indexer.portal.importer import REPO, PortalImportError, check_out_dir, run_import
-from indexer.portal.importer import write_catalogue
+from indexer.portal.importer import stale_files, write_catalogue
 from indexer.portal.record import PortalRecord
 
 from test_portal_sources import make_word_export  # noqa: E402  (sibling test module)
@@ -141,3 +141,18 @@ def test_merge_prefers_word_export_and_fills_gaps() -> None:
     assert (merged.name, merged.who, merged.url, merged.source) == (
         "Tên B", "Công dân", "https://x", "dvc-docx")
     assert procedure_id("1.001193") == "tthc-1-001193"
+
+
+def test_stale_files_are_kept_unless_pruned(sources: Path, tmp_path: Path) -> None:
+    result = run_import([sources], jobs=1, progress=False, today=date(2026, 1, 1))
+    out = tmp_path / "out"
+    write_catalogue(result, out, progress=False)
+    mine = out / "procedures" / "operator-note.yaml"
+    mine.write_text("id: operator-note\n", encoding="utf-8")
+    del result.procedures["9.999994"]  # e.g. abolished since the last import
+    assert [p.name for p in stale_files(result, out)] == ["tthc-9-999994.yaml"]
+    write_catalogue(result, out, progress=False)
+    assert (out / "procedures" / "tthc-9-999994.yaml").exists()
+    write_catalogue(result, out, progress=False, prune=True)
+    assert not (out / "procedures" / "tthc-9-999994.yaml").exists()
+    assert mine.exists()  # a file the importer did not write is never removed
