@@ -13,6 +13,8 @@ from tqdm import tqdm
 
 from api.settings import REPO, ApiSettings
 
+SUFFIXES = (".csv", ".jsonl", ".ndjson")
+
 
 def _count_lines(path: Path) -> int:
     with path.open("rb") as fh:
@@ -29,6 +31,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         print(f"error: {path} does not exist", file=sys.stderr)
+        return 2
+    if path.suffix.lower() not in SUFFIXES:
+        print(f"error: {path}: expected .csv or .jsonl", file=sys.stderr)
         return 2
     if not args.dry_run:
         migrate(url)

@@ -17,6 +17,7 @@ from api.dossiers.models import DossierRow
 from api.dossiers.record import DossierIn
 
 SALT = "salt-for-tests-0123456789"
+SMALL_CATALOGUE = str(Path(__file__).parent / "fixtures" / "knowledge")
 HEADER = ["code", "procedure_code", "procedure_name", "applicant_name", "phone", "id_number",
           "received_at", "due_at", "resolved_at", "status", "reason", "agency",
           "apology_issued", "new_appointment", "delivery"]
@@ -58,7 +59,8 @@ def test_csv_import_reports_bad_rows_by_line_and_keeps_the_good(
         writer.writerow(HEADER)
         writer.writerows(rows)
     url = f"sqlite:///{tmp_path / 'd.sqlite3'}"
-    rc = main(["import", str(path), "--database-url", url, "--quiet"])
+    rc = main(["import", str(path), "--database-url", url, "--quiet",
+               "--knowledge", SMALL_CATALOGUE])
     out, err = capsys.readouterr()
     assert rc == 1
     assert "8 rows read, 3 imported, 3 linked to the catalogue, 5 bad" in out
@@ -87,7 +89,8 @@ def test_jsonl_import_reports_bad_lines(tmp_path: Path,
         json.dumps({**row, "code": "000.00.19.H12-250101-0002", "reason": "Thiếu giấy tờ."}),
     ]) + "\n", encoding="utf-8")
     url = f"sqlite:///{tmp_path / 'd.sqlite3'}"
-    assert main(["import", str(path), "--database-url", url, "--quiet"]) == 1
+    assert main(["import", str(path), "--database-url", url, "--quiet",
+                 "--knowledge", SMALL_CATALOGUE]) == 1
     out, err = capsys.readouterr()
     assert [line.split(":")[1] for line in err.strip().splitlines()] == ["1", "2", "3"]
     assert "needs a reason" in err and "not valid JSON" in err and "not a JSON object" in err
