@@ -27,6 +27,7 @@ from indexer.portal.bqp import parse_bqp_json
 from indexer.portal.build import QUESTIONS_NOTE, is_complete, merge, to_procedure
 from indexer.portal.crosscheck import CrossCheck, cross_check
 from indexer.portal.flat import parse_flat_json
+from indexer.portal.listing import ListedProcedure, read_listing
 from indexer.portal.record import PortalRecord, RecordError
 from indexer.portal.worddoc import parse_word_export
 
@@ -78,13 +79,13 @@ class ImportResult:
 
 
 def discover(sources: Iterable[Path]) -> list[Path]:
-    """Every ``.json`` and ``.docx`` file under the given files or directories, sorted."""
+    """Every ``.json``, ``.docx`` and ``.xlsx`` file under the given files or directories."""
     found: set[Path] = set()
     for src in sources:
         if src.is_file():
             found.add(src)
         elif src.is_dir():
-            for pattern in ("*.json", "*.docx"):
+            for pattern in ("*.json", "*.docx", "*.xlsx"):
                 found.update(p for p in src.rglob(pattern) if not p.name.startswith("~$"))
         else:
             raise PortalImportError(f"{src}: no such file or directory")
@@ -125,6 +126,11 @@ def run_import(sources: Iterable[Path], *, jobs: int | None = None, progress: bo
     """Parse, merge, validate and cross-check; writes nothing."""
     today = today or date.today()
     paths = discover(sources)
+    listings = [p for p in paths if p.suffix.lower() == ".xlsx"]
+    paths = [p for p in paths if p.suffix.lower() != ".xlsx"]
+    listed: dict[str, ListedProcedure] = {}
+    for path in listings:
+        listed.update(read_listing(path))
     result = ImportResult(files=len(paths))
     jobs = jobs if jobs is not None else min(2, os.cpu_count() or 1)
     by_code: dict[str, list[PortalRecord]] = defaultdict(list)
@@ -139,6 +145,11 @@ def run_import(sources: Iterable[Path], *, jobs: int | None = None, progress: bo
         records = by_code[code]
         sources_used = sorted({r.source for r in records})
         merged = merge([_copy(r) for r in records])
+        if code in listed and not merged.agency and listed[code].agency:
+            merged.agency = listed[code].agency
+            merged.notes.append("agency taken from the ministry's procedure list")
+        if code in listed and not merged.field and listed[code].field:
+            merged.field = listed[code].field
         try:
             procedure = to_procedure(merged, sources=sources_used, today=today)
         except (RecordError, ValidationError) as exc:

@@ -6,6 +6,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import openpyxl
 import pytest
 import yaml
 
@@ -156,3 +157,26 @@ def test_stale_files_are_kept_unless_pruned(sources: Path, tmp_path: Path) -> No
     write_catalogue(result, out, progress=False, prune=True)
     assert not (out / "procedures" / "tthc-9-999994.yaml").exists()
     assert mine.exists()  # a file the importer did not write is never removed
+
+
+def test_agency_missing_from_the_page_comes_from_the_ministry_list(tmp_path: Path) -> None:
+    src = tmp_path / "dvc-json"
+    (src / "_index").mkdir(parents=True)
+    record = flat_record("9.999995", "Trực tiếp3 Ngày làm việcMiễn phí", co_quan_thuc_hien="",
+                         co_quan_co_tham_quyen="Không có thông tin")
+    (src / "9.999995.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["DANH SÁCH THỦ TỤC HÀNH CHÍNH", None, None, None, None])
+    sheet.append(["Mã số", "Tên", "Cơ quan ban hành", "Cơ quan thực hiện", "Lĩnh vực"])
+    sheet.append(["9.999995", "Thử nghiệm", "Bộ Thử nghiệm", "Sở Thử nghiệm\nUBND cấp xã", "X"])
+    workbook.save(src / "_index" / "danh-sach.xlsx")
+    result = run_import([src], jobs=1, progress=False, today=date(2026, 1, 1))
+    assert result.files == 1  # the list is not a record
+    procedure = result.procedures["9.999995"]
+    assert procedure.agency == "Sở Thử nghiệm; UBND cấp xã"
+    assert "agency" not in procedure.source.unverified
+    # without the list the importer says the agency is unknown instead of inventing one
+    alone = run_import([src / "9.999995.json"], jobs=1, progress=False, today=date(2026, 1, 1))
+    assert alone.procedures["9.999995"].agency == "Không có thông tin"
+    assert "agency" in alone.procedures["9.999995"].source.unverified
