@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
+import yaml
 
 from indexer.catalog.jsonschema import SCHEMAS, render_schema
 from indexer.catalog.validate import read_required_names, validate_catalog
@@ -47,3 +49,14 @@ def test_committed_catalogue_is_valid(knowledge_dir: Path) -> None:
     assert report.procedures >= 100
     assert report.required_names == len(read_required_names(
         knowledge_dir / "required_procedures.txt"))
+
+
+def test_exported_schema_accepts_the_fixture_and_rejects_a_bad_unit(knowledge_dir: Path) -> None:
+    schema = json.loads((knowledge_dir / "schema" / "procedure.schema.json").read_text("utf-8"))
+    fixture = Path(__file__).parent / "fixtures" / "catalog" / "valid" / "procedures"
+    data = yaml.safe_load((fixture / "thu-tuc-thu-nghiem-a.yaml").read_text(encoding="utf-8"))
+    data = json.loads(json.dumps(data, default=str))  # dates as ISO strings, as in JSON
+    jsonschema.validate(data, schema)
+    data["channels"][0]["time"]["unit"] = "tuần"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)
