@@ -62,7 +62,8 @@ ComposerDep = Annotated[AnswerComposer, Depends(get_composer)]
 def get_dialogue(state: StateDep, composer: ComposerDep) -> Dialogue:
     s = state.settings
     return Dialogue(composer=composer, rasa=state.rasa, limiter=state.limiter,
-                    identity=state.identity, hotline=s.hotline, max_chars=s.max_message_chars)
+                    identity=state.identity, hotline=s.hotline, max_chars=s.max_message_chars,
+                    answers=state.answers)
 
 
 DialogueDep = Annotated[Dialogue, Depends(get_dialogue)]

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.identity import UserIdentity
+from api.services.answer_memo import AnswerMemo
 from api.services.channels import ChannelRegistry
 from api.services.rasa_client import RasaClient
 from api.services.ratelimit import Deduplicator, RateLimiter
@@ -26,3 +27,4 @@ class AppState:
     dedup: Deduplicator
     identity: UserIdentity
     channels: ChannelRegistry = field(default_factory=ChannelRegistry)
+    answers: AnswerMemo = field(default_factory=AnswerMemo)

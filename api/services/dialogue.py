@@ -13,6 +13,7 @@ from api.db import conversations as convs
 from api.db.models import Conversation, ConversationState, Message, Role
 from api.identity import UserIdentity
 from api.schemas.answer import AnswerRequest
+from api.services.answer_memo import AnswerMemo
 from api.services.composer import ASPECT_INTENT, INTENT_ASPECT, AnswerComposer
 from api.services.payloads import BotMessage, from_rasa, parse_payload
 from api.services.rasa_client import RasaClient
@@ -36,13 +37,14 @@ class Turn:
 class Dialogue:
     def __init__(self, *, composer: AnswerComposer, rasa: RasaClient | None,
                  limiter: RateLimiter, identity: UserIdentity, hotline: str,
-                 max_chars: int) -> None:
+                 max_chars: int, answers: AnswerMemo | None = None) -> None:
         self.composer = composer
         self.rasa = rasa
         self.limiter = limiter
         self.identity = identity
         self.hotline = hotline
         self.max_chars = max_chars
+        self.answers = answers or AnswerMemo()
 
     # -- texts -------------------------------------------------------------------------------
     def empty_prompt(self) -> BotMessage:
@@ -108,8 +110,27 @@ class Dialogue:
             return []
         reply = self.rasa.send(sender=conv.id, message=message, channel=channel)
         if not reply.ok:
+            self.answers.take(conv.id)
             return []
-        return from_rasa(reply.messages)
+        messages = from_rasa(reply.messages)
+        self._attach_answer_metadata(conv.id, messages)
+        return messages
+
+    def _attach_answer_metadata(self, conversation_id: str, messages: list[BotMessage]) -> None:
+        """Give relayed ``/v1/answer`` texts back their citation, procedure and confidence."""
+        answers = self.answers.take(conversation_id)
+        for msg in messages:
+            match = next((a for a in reversed(answers) if a.text == msg.text), None)
+            if match is None:
+                continue
+            if msg.citation is None and match.citation is not None:
+                msg.citation = match.citation.model_dump()
+            if msg.procedure is None and match.procedure is not None:
+                msg.procedure = match.procedure.id
+            if msg.confidence is None:
+                msg.confidence = match.confidence
+            if msg.intent is None and match.procedure is not None:
+                msg.intent = ASPECT_INTENT.get(match.aspect or "")
 
     def _degraded(self, session: Session, conv: Conversation, *, text: str,
                   payload: str | None) -> BotMessage:

@@ -110,6 +110,7 @@ class FakeRasa:
     def __init__(self, mode: str = "echo") -> None:
         self.mode = mode
         self.requests: list[dict[str, Any]] = []
+        self.canned: list[dict[str, Any]] | None = None  # mode "canned": return this list
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/":
@@ -126,6 +127,8 @@ class FakeRasa:
             return httpx.Response(500, json={"error": "boom"})
         if self.mode == "empty":
             return httpx.Response(200, json=[])
+        if self.mode == "canned":
+            return httpx.Response(200, json=self.canned or [])
         sender = body["sender"]
         return httpx.Response(200, json=[
             {"recipient_id": sender, "text": f"Rasa nhận: {body['message']}",

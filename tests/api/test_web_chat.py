@@ -192,3 +192,21 @@ def test_after_a_rasa_failure_turns_skip_rasa_for_the_cooldown(client: TestClien
     client.app.state.api.rasa._open_until = 0.0  # cooldown over
     r = say(client, "lệ phí kết hôn")
     assert r.json()["messages"][0]["text"].startswith("Rasa nhận:")
+
+
+def test_relayed_answer_keeps_citation_and_procedure(client: TestClient, fake_rasa: FakeRasa,
+                                                     agent_headers: dict[str, str]) -> None:
+    say(client, "xin chào")
+    conv = fake_rasa.requests[-1]["sender"]
+    # what the action server does during the next turn: compose, then relay text + buttons
+    answer = client.post("/v1/answer", json={"text": "lệ phí đăng ký kết hôn",
+                                             "sender_id": conv, "channel": "web"}).json()
+    fake_rasa.mode = "canned"
+    fake_rasa.canned = [{"recipient_id": conv, "text": answer["text"],
+                         "buttons": answer["quick_replies"]}]
+    msg = say(client, "lệ phí đăng ký kết hôn").json()["messages"][0]
+    assert msg["citation"] == answer["citation"]
+    # the stored message knows its procedure, so degraded mode can carry it over
+    fake_rasa.mode = "down"
+    r = say(client, "Thời hạn", payload="/ask_processing_time").json()["messages"][0]
+    assert "Thời hạn giải quyết của thủ tục Đăng ký kết hôn" in r["text"]
