@@ -43,11 +43,13 @@ def breakdown(result: ImportResult) -> dict[str, object]:
     from_description = sum(any(c.time and c.time.note and "taken from the description" in
                                c.time.note for c in r.channels) for r in result.records)
     per_source = Counter(r.source for r in result.records)
+    no_agency = sum("agency" in p.source.unverified for p in result.procedures.values())
     return {
         "records_per_source": dict(per_source),
         "json_records_unit_lost": recovered + lost,
         "json_records_unit_recovered_from_text": recovered,
         "records_time_from_description_column": from_description,
+        "procedures_without_agency": no_agency,
         "incomplete_by_reason": dict(incomplete.most_common()),
     }
 
