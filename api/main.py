@@ -69,6 +69,7 @@ def create_app(
         finally:
             if rasa is not None:
                 rasa.close()
+                await rasa.aclose()
             for sender in senders.values():
                 sender.close()
             engine.dispose()

@@ -37,9 +37,10 @@ def to_public(m: Message | BotMessage) -> ChatMessagePublic:
 
 @router.post("", response_model=WebChatPublic,
              responses={429: {"model": WebChatPublic, "description": "Rate limited"}})
-def chat(req: WebChatRequest, db: SessionDep, dialogue: DialogueDep) -> WebChatPublic | JSONResponse:
-    turn = dialogue.handle(db, channel=CHANNEL, user_id=req.session_id, text=req.text,
-                           payload=req.payload)
+async def chat(req: WebChatRequest, db: SessionDep,
+               dialogue: DialogueDep) -> WebChatPublic | JSONResponse:
+    turn = await dialogue.handle_async(db, channel=CHANNEL, user_id=req.session_id,
+                                       text=req.text, payload=req.payload)
     body = WebChatPublic(session_id=req.session_id,
                          state=turn.conversation.state if turn.conversation else "bot",
                          messages=[to_public(m) for m in turn.messages])

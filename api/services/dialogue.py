@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from api.db import conversations as convs
@@ -16,13 +17,25 @@ from api.schemas.answer import AnswerRequest
 from api.services.answer_memo import AnswerMemo
 from api.services.composer import ASPECT_INTENT, INTENT_ASPECT, AnswerComposer
 from api.services.payloads import BotMessage, from_rasa, parse_payload
-from api.services.rasa_client import RasaClient
+from api.services.rasa_client import RasaClient, RasaReply
 from api.services.ratelimit import RateLimiter
 from api.services.textclean import clean_text, cut
 
 logger = logging.getLogger(__name__)
 
 AGENT_STATES = {ConversationState.waiting_agent.value, ConversationState.agent.value}
+
+
+@dataclass
+class PendingTurn:
+    """A stored citizen message waiting for Rasa's answer."""
+
+    conv: Conversation
+    out: list[Message | BotMessage]
+    text: str
+    payload: str | None
+    message: str
+    started: float
 
 
 @dataclass
@@ -58,6 +71,30 @@ class Dialogue:
     # -- a turn ------------------------------------------------------------------------------
     def handle(self, session: Session, *, channel: str, user_id: str, text: str,
                payload: str | None = None, reply_address: str | None = None) -> Turn:
+        """One turn, blocking (channel background tasks)."""
+        step = self.begin(session, channel=channel, user_id=user_id, text=text,
+                          payload=payload, reply_address=reply_address)
+        if isinstance(step, Turn):
+            return step
+        reply = self.rasa.send(sender=step.conv.id, message=step.message,
+                               channel=channel) if self.rasa else None
+        return self.finish(session, step, reply)
+
+    async def handle_async(self, session: Session, *, channel: str, user_id: str, text: str,
+                           payload: str | None = None) -> Turn:
+        """One turn without holding a worker thread while Rasa works: Rasa's actions call
+        ``/v1/answer`` on this same API, which needs a free thread to answer."""
+        step = await run_in_threadpool(self.begin, session, channel=channel, user_id=user_id,
+                                       text=text, payload=payload)
+        if isinstance(step, Turn):
+            return step
+        reply = await self.rasa.send_async(sender=step.conv.id, message=step.message,
+                                           channel=channel) if self.rasa else None
+        return await run_in_threadpool(self.finish, session, step, reply)
+
+    def begin(self, session: Session, *, channel: str, user_id: str, text: str,
+              payload: str | None = None, reply_address: str | None = None) -> Turn | PendingTurn:
+        """Checks and stores the citizen's message; a ``Turn`` when there is nothing to ask."""
         text = clean_text(text or "")
         payload = clean_text(payload) if payload else None
         if not text and not payload:
@@ -78,21 +115,27 @@ class Dialogue:
                           payload={"payload": payload} if payload else None,
                           intent=parsed.intent if parsed else None)
         if was_cut:
+            limit = f"{self.max_chars:,}".replace(",", ".")
             out.append(convs.add_message(
                 session, conversation=conv, role=Role.system,
-                text=f"Tin nhắn của Anh/Chị dài hơn {self.max_chars:,} ký tự nên chỉ phần đầu "
-                     "được xử lý.".replace(",", ".")))
+                text=f"Tin nhắn của Anh/Chị dài hơn {limit} ký tự nên chỉ phần đầu được xử lý."))
         session.commit()  # Rasa's actions may call /v1/handoff for this conversation
         if conv.state in AGENT_STATES:
             logger.info("chat.stored_for_agent")
             return Turn(conversation=conv, messages=out)
+        return PendingTurn(conv=conv, out=out, text=text, payload=payload,
+                           message=payload or text, started=started)
 
-        replies = self._ask_rasa(conv, payload or text, channel)
+    def finish(self, session: Session, step: PendingTurn, reply: RasaReply | None) -> Turn:
+        """Stores Rasa's replies, or the degraded answer when Rasa gave none."""
+        conv = step.conv
+        replies = self._from_reply(conv.id, reply)
         mode = "rasa"
         if not replies:
-            replies = [self._degraded(session, conv, text=text, payload=payload)]
+            replies = [self._degraded(session, conv, text=step.text, payload=step.payload)]
             mode = "degraded"
-        latency = int((time.perf_counter() - started) * 1000)
+        latency = int((time.perf_counter() - step.started) * 1000)
+        out = list(step.out)
         for r in replies:
             out.append(convs.add_message(
                 session, conversation=conv, role=Role.bot, text=r.text,
@@ -105,15 +148,12 @@ class Dialogue:
         logger.info("chat.turn mode=%s latency_ms=%d", mode, latency)
         return Turn(conversation=conv, messages=out)
 
-    def _ask_rasa(self, conv: Conversation, message: str, channel: str) -> list[BotMessage]:
-        if self.rasa is None:
-            return []
-        reply = self.rasa.send(sender=conv.id, message=message, channel=channel)
-        if not reply.ok:
-            self.answers.take(conv.id)
+    def _from_reply(self, conversation_id: str, reply: RasaReply | None) -> list[BotMessage]:
+        if reply is None or not reply.ok:
+            self.answers.take(conversation_id)
             return []
         messages = from_rasa(reply.messages)
-        self._attach_answer_metadata(conv.id, messages)
+        self._attach_answer_metadata(conversation_id, messages)
         return messages
 
     def _attach_answer_metadata(self, conversation_id: str, messages: list[BotMessage]) -> None:

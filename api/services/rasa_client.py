@@ -32,9 +32,16 @@ class RasaClient:
         self._open_until = 0.0
         self._client = httpx.Client(base_url=self.base_url, timeout=timeout,
                                     transport=transport)
+        async_transport = transport if isinstance(transport, httpx.AsyncBaseTransport) else None
+        self._async = httpx.AsyncClient(base_url=self.base_url, timeout=timeout,
+                                        transport=async_transport,
+                                        limits=httpx.Limits(max_connections=200))
 
     def close(self) -> None:
         self._client.close()
+
+    async def aclose(self) -> None:
+        await self._async.aclose()
 
     def send(self, *, sender: str, message: str, channel: str) -> RasaReply:
         if time.monotonic() < self._open_until:
@@ -44,28 +51,51 @@ class RasaClient:
             self._open_until = time.monotonic() + self.cooldown
         return reply
 
+    async def send_async(self, *, sender: str, message: str, channel: str) -> RasaReply:
+        if time.monotonic() < self._open_until:
+            return RasaReply(ok=False, error="circuit_open")
+        started = time.perf_counter()
+        body = {"sender": sender, "message": message, "metadata": {"channel": channel}}
+        try:
+            resp = await self._async.post("/webhooks/rest/webhook", json=body)
+        except httpx.HTTPError as exc:
+            resp = exc
+        reply = self._read(resp, started)
+        if not reply.ok:
+            self._open_until = time.monotonic() + self.cooldown
+        return reply
+
     def _send(self, *, sender: str, message: str, channel: str) -> RasaReply:
         started = time.perf_counter()
         body = {"sender": sender, "message": message, "metadata": {"channel": channel}}
         try:
-            resp = self._client.post("/webhooks/rest/webhook", json=body)
-            elapsed = int((time.perf_counter() - started) * 1000)
-            if resp.status_code != 200:
-                logger.warning("rasa.bad_status: %s", resp.status_code)
-                return RasaReply(ok=False, error=f"status {resp.status_code}", latency_ms=elapsed)
-            data = resp.json()
-            if not isinstance(data, list):
-                return RasaReply(ok=False, error="not a list", latency_ms=elapsed)
-            return RasaReply(ok=True, messages=[m for m in data if isinstance(m, dict)],
-                             latency_ms=elapsed)
-        except httpx.TimeoutException:
+            resp: httpx.Response | httpx.HTTPError = self._client.post(
+                "/webhooks/rest/webhook", json=body)
+        except httpx.HTTPError as exc:
+            resp = exc
+        return self._read(resp, started)
+
+    @staticmethod
+    def _read(resp: httpx.Response | httpx.HTTPError, started: float) -> RasaReply:
+        elapsed = int((time.perf_counter() - started) * 1000)
+        if isinstance(resp, httpx.TimeoutException):
             logger.warning("rasa.timeout")
-            return RasaReply(ok=False, error="timeout",
-                             latency_ms=int((time.perf_counter() - started) * 1000))
-        except (httpx.HTTPError, ValueError) as exc:
-            logger.warning("rasa.unreachable: %s", type(exc).__name__)
-            return RasaReply(ok=False, error=type(exc).__name__,
-                             latency_ms=int((time.perf_counter() - started) * 1000))
+            return RasaReply(ok=False, error="timeout", latency_ms=elapsed)
+        if isinstance(resp, httpx.HTTPError):
+            logger.warning("rasa.unreachable: %s", type(resp).__name__)
+            return RasaReply(ok=False, error=type(resp).__name__, latency_ms=elapsed)
+        if resp.status_code != 200:
+            logger.warning("rasa.bad_status: %s", resp.status_code)
+            return RasaReply(ok=False, error=f"status {resp.status_code}", latency_ms=elapsed)
+        try:
+            data = resp.json()
+        except ValueError as exc:  # not JSON
+            logger.warning("rasa.bad_body: %s", type(exc).__name__)
+            return RasaReply(ok=False, error="bad body", latency_ms=elapsed)
+        if not isinstance(data, list):
+            return RasaReply(ok=False, error="not a list", latency_ms=elapsed)
+        return RasaReply(ok=True, messages=[m for m in data if isinstance(m, dict)],
+                         latency_ms=elapsed)
 
     def reachable(self, timeout: float = 1.0) -> bool:
         try:
