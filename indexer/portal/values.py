@@ -39,7 +39,7 @@ LEVELS: dict[str, str] = {
     "cơ quan khác": "cơ quan khác",
 }
 
-_SPACES_RE = re.compile(r"[ \t\u00a0\u200b]+")
+_RUNS_RE = re.compile(r" {2,}")
 _NAME_PREFIX_RE = re.compile(r"^\s*thủ tục\s*[:\-–]?\s+", re.IGNORECASE)
 TAIL_NOISE = ("Chọn cơ quan thực hiện", "Hệ thống chỉ hiển thị những cơ quan")
 
@@ -53,7 +53,12 @@ def clean(text: str | None) -> str:
         cut = text.find(marker)
         if cut >= 0:
             text = text[:cut]
-    lines = (_SPACES_RE.sub(" ", line).strip() for line in text.splitlines())
+    for space in ("\t", "\u00a0", "\u200b"):
+        if space in text:
+            text = text.replace(space, " ")
+    if "  " in text:
+        text = _RUNS_RE.sub(" ", text)
+    lines = (line.strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)
 
 
