@@ -7,7 +7,10 @@ own database session (the request's session is closed by then).
 from __future__ import annotations
 
 import logging
+import time
+from functools import partial
 
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from api.channels.choices import resolve_choice
@@ -16,6 +19,7 @@ from api.channels.outgoing import Outgoing, from_turn_message
 from api.db import conversations as convs
 from api.db.models import Role
 from api.deps import get_composer, get_dialogue
+from api.services.dialogue import Turn
 from api.state import AppState
 
 logger = logging.getLogger(__name__)
@@ -40,31 +44,51 @@ def first_delivery(state: AppState, inbound: Inbound) -> bool:
     return False
 
 
-def process(state: AppState, inbound: Inbound) -> None:
-    """Background job: never raises (a failure is logged; the platform already has its 200)."""
+async def process(state: AppState, inbound: Inbound) -> None:
+    """Background job: never raises (a failure is logged; the platform already has its 200).
+
+    Database work and sending run in worker threads; waiting for Rasa does not hold one,
+    because Rasa's actions call ``/v1/answer`` on this same API and need a free thread.
+    """
     try:
         with state.session_factory() as session:
-            replies = _turn(state, session, inbound)
-        _deliver(state, inbound, replies)
+            replies = await _turn(state, session, inbound)
+        if replies:
+            await run_in_threadpool(_deliver, state, inbound, replies)
     except Exception:  # noqa: BLE001 - background job: log and carry on
         logger.exception("%s.process_failed", inbound.channel)
 
 
-def _turn(state: AppState, session: Session, inbound: Inbound) -> list[Outgoing]:
+async def _turn(state: AppState, session: Session, inbound: Inbound) -> list[Outgoing]:
     if inbound.kind is InboundKind.unsupported:
-        return _unsupported(state, session, inbound)
+        return await run_in_threadpool(_unsupported, state, session, inbound)
+    user_hash = state.identity.hash_user(inbound.channel, inbound.user_id)
     text, payload = inbound.text, inbound.payload
     if payload is None:
-        user_hash = state.identity.hash_user(inbound.channel, inbound.user_id)
-        choice = resolve_choice(session, channel=inbound.channel, user_hash=user_hash,
-                                text=text)
+        choice = await run_in_threadpool(partial(
+            resolve_choice, session, channel=inbound.channel, user_hash=user_hash, text=text))
         if choice is not None:
             text, payload = choice
     dialogue = get_dialogue(state, get_composer(state))
-    turn = dialogue.handle(session, channel=inbound.channel, user_id=inbound.user_id,
-                           text=text, payload=payload, reply_address=inbound.user_id)
+    step = await run_in_threadpool(partial(
+        dialogue.begin, session, channel=inbound.channel, user_id=inbound.user_id, text=text,
+        payload=payload, reply_address=inbound.user_id))
+    if isinstance(step, Turn):
+        turn = step
+    else:
+        reply = (await dialogue.rasa.send_async(sender=step.conv.id, message=step.message,
+                                                channel=inbound.channel)
+                 if dialogue.rasa is not None else None)
+        turn = await run_in_threadpool(dialogue.finish, session, step, reply)
+    if turn.rate_limited and not _first_notice(state, inbound, user_hash):
+        return []  # one "please wait" a minute is enough (each send may cost OA quota)
     return [from_turn_message(m) for m in turn.messages
             if getattr(m, "role", Role.bot.value) != Role.citizen.value]
+
+
+def _first_notice(state: AppState, inbound: Inbound, user_hash: str) -> bool:
+    minute = int(time.time() // 60)
+    return state.dedup.first_time(f"{inbound.channel}:rate-notice:{user_hash}:{minute}")
 
 
 def _unsupported(state: AppState, session: Session, inbound: Inbound) -> list[Outgoing]:
@@ -90,8 +114,7 @@ def _unsupported(state: AppState, session: Session, inbound: Inbound) -> list[Ou
 def _deliver(state: AppState, inbound: Inbound, replies: list[Outgoing]) -> None:
     sender = state.channels.get(inbound.channel)
     if sender is None:
-        if replies:
-            logger.warning("%s.reply.not_configured count=%d", inbound.channel, len(replies))
+        logger.warning("%s.reply.not_configured count=%d", inbound.channel, len(replies))
         return
     for reply in replies:
         if not sender.send(address=inbound.user_id, text=reply.text, buttons=reply.buttons):

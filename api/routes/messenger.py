@@ -7,6 +7,7 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 
 from api.channels import messenger_webhook as messenger
@@ -66,6 +67,6 @@ async def messenger_webhook(request: Request, background: BackgroundTasks,
     if not isinstance(body, dict):
         raise ApiError("The body must be a JSON object.")
     for inbound in messenger.parse_body(body):
-        if first_delivery(state, inbound):
+        if await run_in_threadpool(first_delivery, state, inbound):
             background.add_task(process, state, inbound)
     return WebhookAck()

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from api.channels import zalo_webhook as zalo
@@ -54,6 +55,6 @@ async def zalo_webhook(request: Request, background: BackgroundTasks,
     inbound = zalo.parse_event(event)
     if inbound is None:
         logger.info("zalo.webhook.ignored event=%s", str(event.get("event_name", ""))[:64])
-    elif first_delivery(state, inbound):
+    elif await run_in_threadpool(first_delivery, state, inbound):
         background.add_task(process, state, inbound)
     return WebhookAck()

@@ -196,3 +196,19 @@ def test_agent_reply_reaches_the_zalo_user(client: TestClient, fake_rasa: FakeRa
     last = zalo_server.sent[-1].json
     assert last == {"recipient": {"user_id": USER},
                     "message": {"text": "Chào Anh/Chị, tôi là cán bộ tổng đài 1022."}}
+
+
+def test_rate_limited_sender_gets_one_notice_a_minute(
+        tmp_path: Path, searcher, fake_rasa: FakeRasa, zalo_server: FakeZalo) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from api.main import create_app
+
+    settings = make_settings(tmp_path, rate_limit_per_minute=2,
+                             **channel_settings(tmp_path, zalo_server, None))
+    app = create_app(settings, searcher_loader=lambda _d: searcher,
+                     rasa_transport=fake_rasa.transport())
+    with TestClient(app) as c:
+        for i in range(5):
+            assert deliver(c, text_event(f"câu hỏi số {i}", msg_id=f"rl-{i}")).status_code == 200
+    assert len(fake_rasa.requests) == 2
+    texts = zalo_server.texts
+    assert len(texts) == 3 and "đợi khoảng một phút" in texts[2]
