@@ -27,6 +27,7 @@ from api.dossiers.schemas import (
 from api.dossiers.service import DossierLookup, DossierLookupError, LookupOutcome
 from api.dossiers.wiring import app_lookup
 from api.state import AppState
+from indexer.errors import IndexerError
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def _procedure(state: AppState, outcome: LookupOutcome) -> ProcedureRef:
         try:
             p = state.searcher.procedure(r.procedure_id)
             return ProcedureRef(id=p.id, code=p.code, name=p.name)
-        except KeyError:
+        except (KeyError, IndexerError):  # not in the published catalogue: keep the record's
             pass
     return ProcedureRef(id=r.procedure_id, code=r.procedure_code, name=r.procedure_name)
 

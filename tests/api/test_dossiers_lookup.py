@@ -72,6 +72,21 @@ def test_processing_says_where_and_when(dossier_client: TestClient) -> None:
     assert "quá hạn" not in body["text"]
 
 
+def test_procedure_unknown_to_the_catalogue_keeps_the_record_name(tmp_path: Path) -> None:
+    client, settings = make_client(tmp_path)
+    with client:
+        row = {**sample_rows()[code(1)], "procedure_id": "thu-tuc-tinh-rieng",
+               "procedure_code": None, "procedure_name": "Thủ tục riêng của tỉnh"}
+        with client.app.state.api.session_factory() as s:  # type: ignore[attr-defined]
+            upsert_dossiers(s, records=[DossierIn.model_validate(row).to_record(
+                settings.resolve_salt())])
+            s.commit()
+        status, body = ask(client, 1)
+    assert status == 200
+    assert body["dossier"]["procedure"] == {"id": "thu-tuc-tinh-rieng", "code": None,
+                                            "name": "Thủ tục riêng của tỉnh"}
+
+
 def test_only_masked_fields_are_revealed(dossier_client: TestClient) -> None:
     _, body = ask(dossier_client, 1)
     flat = repr(body)
