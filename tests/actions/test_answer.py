@@ -6,11 +6,14 @@ from typing import Callable
 
 import httpx
 import pytest
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer import INTENT_TO_ASPECT, ActionAnswer
-from actions_fakes import FakeApi, answer_body, responses, slot_events
+pytest.importorskip("rasa_sdk", reason="needs the Rasa environment (Python 3.10, rasa-sdk)")
+
+from rasa_sdk import Tracker  # noqa: E402
+from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
+
+from actions.answer import INTENT_TO_ASPECT, ActionAnswer  # noqa: E402
+from actions_fakes import FakeApi, answer_body, responses, slot_events  # noqa: E402
 
 pytestmark = pytest.mark.rasa
 
@@ -40,7 +43,8 @@ async def test_follow_up_reuses_the_procedure_slot(
     fake_api: FakeApi, dispatcher: CollectingDispatcher, load_tracker: LoadTracker
 ) -> None:
     fake_api.reply("/v1/answer", answer_body(aspect="time", text="Thời hạn: ... (mã 1.001193)"))
-    events = await run(ActionAnswer(fake_api.client()), dispatcher, load_tracker("tracker_followup"))
+    tracker = load_tracker("tracker_followup")
+    events = await run(ActionAnswer(fake_api.client()), dispatcher, tracker)
 
     (body,) = fake_api.bodies("/v1/answer")
     assert body["text"] == "thế mất bao lâu?"
@@ -144,7 +148,8 @@ async def test_first_abstention_says_no_information_and_counts_a_failure(
     fake_api: FakeApi, dispatcher: CollectingDispatcher, load_tracker: LoadTracker
 ) -> None:
     fake_api.reply("/v1/answer", answer_body("abstain", aspect="time", text="Xin lỗi ..."))
-    events = await run(ActionAnswer(fake_api.client()), dispatcher, load_tracker("tracker_followup"))
+    tracker = load_tracker("tracker_followup")
+    events = await run(ActionAnswer(fake_api.client()), dispatcher, tracker)
     assert responses(dispatcher) == ["utter_no_information"]
     slots = slot_events(events)
     assert slots["failures"] == 1.0
@@ -176,7 +181,8 @@ async def test_abolished_procedure_passes_text_and_replacements(
     )
     body["quick_replies"] = []
     fake_api.reply("/v1/answer", body)
-    events = await run(ActionAnswer(fake_api.client()), dispatcher, load_tracker("tracker_followup"))
+    tracker = load_tracker("tracker_followup")
+    events = await run(ActionAnswer(fake_api.client()), dispatcher, tracker)
     (message,) = dispatcher.messages
     assert message["text"] == "Thủ tục Đổi thẻ Căn cước công dân đã bị bãi bỏ."
     assert message["buttons"] == [
@@ -201,7 +207,8 @@ async def test_api_failure_gives_a_polite_hotline_message(
     script: Callable[[FakeApi], object],
 ) -> None:
     script(fake_api)
-    events = await run(ActionAnswer(fake_api.client()), dispatcher, load_tracker("tracker_followup"))
+    tracker = load_tracker("tracker_followup")
+    events = await run(ActionAnswer(fake_api.client()), dispatcher, tracker)
     assert responses(dispatcher) == ["utter_service_unavailable"]
     assert slot_events(events) == {"aspect": "time"}
 

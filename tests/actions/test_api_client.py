@@ -12,10 +12,18 @@ from typing import Iterator
 import httpx
 import pytest
 
-from actions.api_client import Answer, ApiClient, ApiFailure, HandoffTicket, parse_answer
-from actions.settings import ActionsSettings
+pytest.importorskip("rasa_sdk", reason="needs the Rasa environment (Python 3.10, rasa-sdk)")
 
-from actions_fakes import FakeApi, answer_body
+from actions.api_client import (  # noqa: E402
+    Answer,
+    ApiClient,
+    ApiFailure,
+    HandoffTicket,
+    parse_answer,
+)
+from actions.settings import ActionsSettings  # noqa: E402
+
+from actions_fakes import FakeApi, answer_body  # noqa: E402
 
 pytestmark = pytest.mark.rasa
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Callable
 
 import pytest
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
-from actions.fallback import ActionDeclineHandoff, ActionFallback, failure_count
-from actions_fakes import responses, slot_events
+pytest.importorskip("rasa_sdk", reason="needs the Rasa environment (Python 3.10, rasa-sdk)")
+
+from rasa_sdk import Tracker  # noqa: E402
+from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
+
+from actions.fallback import ActionDeclineHandoff, ActionFallback, failure_count  # noqa: E402
+from actions_fakes import responses, slot_events  # noqa: E402
 
 pytestmark = pytest.mark.rasa
 

@@ -6,11 +6,14 @@ from typing import Any, Callable, Dict
 
 import httpx
 import pytest
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import ActionHandoff, transcript_from_events
-from actions_fakes import FakeApi, responses, slot_events
+pytest.importorskip("rasa_sdk", reason="needs the Rasa environment (Python 3.10, rasa-sdk)")
+
+from rasa_sdk import Tracker  # noqa: E402
+from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
+
+from actions.handoff import ActionHandoff, transcript_from_events  # noqa: E402
+from actions_fakes import FakeApi, responses, slot_events  # noqa: E402
 
 pytestmark = pytest.mark.rasa
 
@@ -60,7 +63,8 @@ async def test_outside_office_hours_promises_a_call_back_with_the_hours(
     fake_api: FakeApi, dispatcher: CollectingDispatcher, load_tracker: LoadTracker
 ) -> None:
     fake_api.reply("/v1/handoff", ticket(within_office_hours=False, expected_wait_minutes=None))
-    await ActionHandoff(fake_api.client()).run(dispatcher, load_tracker("tracker_request_human"), {})
+    tracker = load_tracker("tracker_request_human")
+    await ActionHandoff(fake_api.client()).run(dispatcher, tracker, {})
     assert responses(dispatcher) == ["utter_handoff_after_hours"]
     assert dispatcher.messages[0]["office_hours"] == "07:30–17:00, thứ Hai–thứ Sáu"
 
@@ -69,7 +73,8 @@ async def test_unknown_wait_uses_the_message_without_an_estimate(
     fake_api: FakeApi, dispatcher: CollectingDispatcher, load_tracker: LoadTracker
 ) -> None:
     fake_api.reply("/v1/handoff", ticket(expected_wait_minutes=None))
-    await ActionHandoff(fake_api.client()).run(dispatcher, load_tracker("tracker_request_human"), {})
+    tracker = load_tracker("tracker_request_human")
+    await ActionHandoff(fake_api.client()).run(dispatcher, tracker, {})
     assert responses(dispatcher) == ["utter_handoff_queued_no_estimate"]
 
 

@@ -11,6 +11,8 @@ import yaml
 
 from rasa_cli import REPO, run_rasa
 
+pytest.importorskip("rasa", reason="needs the Rasa 3.6 environment (Python 3.10)")
+
 pytestmark = pytest.mark.rasa
 
 TEST_STORIES = REPO / "tests" / "bot" / "test_stories.yml"
