@@ -86,8 +86,11 @@ def start_servers(args: argparse.Namespace, tmp: Path) -> tuple[str, list[subpro
     return api_url, procs
 
 
+DEGRADED_NOTE = "chế độ hạn chế"  # the degraded-mode note added to cited answers
+
+
 async def conversation(client: httpx.AsyncClient, turns: int, latencies: list[float],
-                       errors: list[str], bar: tqdm) -> None:
+                       errors: list[str], degraded: list[int], bar: tqdm) -> None:
     sid = uuid.uuid4().hex
     for i in range(turns):
         text, payload = QUESTIONS[i % len(QUESTIONS)]
@@ -97,6 +100,8 @@ async def conversation(client: httpx.AsyncClient, turns: int, latencies: list[fl
             r = await client.post("/v1/chat/web", json=body)
             if r.status_code != 200 or not r.json()["messages"]:
                 errors.append(f"status {r.status_code}")
+            elif any(DEGRADED_NOTE in m["text"] for m in r.json()["messages"]):
+                degraded.append(1)
         except httpx.HTTPError as exc:
             errors.append(type(exc).__name__)
         latencies.append((time.perf_counter() - started) * 1000)
@@ -106,15 +111,17 @@ async def conversation(client: httpx.AsyncClient, turns: int, latencies: list[fl
 async def run_level(url: str, concurrency: int, turns: int) -> dict[str, float]:
     latencies: list[float] = []
     errors: list[str] = []
+    degraded: list[int] = []
     limits = httpx.Limits(max_connections=concurrency + 5)
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
         with tqdm(total=concurrency * turns, desc=f"{concurrency} conv", leave=False) as bar:
             started = time.perf_counter()
-            await asyncio.gather(*(conversation(client, turns, latencies, errors, bar)
+            await asyncio.gather(*(conversation(client, turns, latencies, errors, degraded, bar)
                                    for _ in range(concurrency)))
             wall = time.perf_counter() - started
     q = statistics.quantiles(latencies, n=100, method="inclusive")
     return {"concurrency": concurrency, "turns": len(latencies), "errors": len(errors),
+            "degraded": len(degraded),
             "p50_ms": round(statistics.median(latencies), 1), "p95_ms": round(q[94], 1),
             "max_ms": round(max(latencies), 1), "throughput_turns_s": round(len(latencies) / wall, 1)}
 
@@ -147,10 +154,12 @@ def main() -> int:
                 p.wait(timeout=15)
     label = f"rasa={'external' if args.url else args.rasa} searcher={args.searcher}"
     print(f"\n{label}")
-    print("| concurrent conversations | turns | errors | p50 ms | p95 ms | max ms | turns/s |")
-    print("|---|---|---|---|---|---|---|")
+    print("| concurrent conversations | turns | errors | degraded | p50 ms | p95 ms | max ms "
+          "| turns/s |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['concurrency']} | {r['turns']} | {r['errors']} | {r['p50_ms']} | "
+        print(f"| {r['concurrency']} | {r['turns']} | {r['errors']} | {r['degraded']} | "
+              f"{r['p50_ms']} | "
               f"{r['p95_ms']} | {r['max_ms']} | {r['throughput_turns_s']} |")
     if args.json:
         args.json.write_text(json.dumps({"label": label, "rows": rows}, indent=2))
