@@ -18,6 +18,7 @@ from api.dossiers.sources import DossierSource
 from api.dossiers.sources.breaker import CircuitBreaker
 from api.dossiers.sources.http import HttpDossierSource
 from api.dossiers.sources.sql import SqlDossierSource
+from api.errors import NotConfiguredError
 from api.settings import ApiSettings
 
 logger = logging.getLogger(__name__)
@@ -28,7 +29,8 @@ def build_source(settings: ApiSettings, session_factory: sessionmaker[Session],
                  key: bytes) -> DossierSource:
     if settings.dossier_source == "http":
         if not settings.dossier_upstream_url:
-            raise ValueError("API_DOSSIER_SOURCE=http needs API_DOSSIER_UPSTREAM_URL")
+            raise NotConfiguredError(
+                "API_DOSSIER_SOURCE=http needs API_DOSSIER_UPSTREAM_URL.")
         token = settings.dossier_upstream_token
         return HttpDossierSource(
             settings.dossier_upstream_url, key=key, timeout=settings.dossier_upstream_timeout,

@@ -126,3 +126,11 @@ def test_breaker_half_open_allows_one_trial_and_reopens_on_failure() -> None:
     assert breaker.allow()
     breaker.record_success()
     assert breaker.state is BreakerState.closed and breaker.allow() and breaker.allow()
+
+
+def test_http_source_without_url_is_not_configured(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, rasa_enabled=False, dossier_source="http")
+    with TestClient(create_app(settings, searcher_loader=lambda _d: FakeSearcher())) as c:
+        r = c.post("/v1/dossiers/lookup",
+                   json={"code": code(1), "factor": "5678", "sender_id": "u1"})
+    assert r.status_code == 503 and r.json()["error"]["code"] == "not_configured"
