@@ -57,7 +57,8 @@ def run(cmd: list[str], env: dict[str, str]) -> None:
     subprocess.run(cmd, cwd=REPO, env=env, check=True)
 
 
-def start_api(env: dict[str, str], log, source: str, upstream: str | None) -> tuple[str, subprocess.Popen]:  # type: ignore[no-untyped-def]
+def start_api(env: dict[str, str], log, source: str,  # type: ignore[no-untyped-def]
+              upstream: str | None) -> tuple[str, subprocess.Popen]:
     port = free_port()
     env = {**env, "API_DOSSIER_SOURCE": source, "API_RASA_ENABLED": "false",
            "API_RATE_LIMIT_PER_MINUTE": "1000000", "API_MIGRATE_ON_STARTUP": "true"}
