@@ -1,0 +1,66 @@
+"""AnswerComposer details that need a hand-made search result: FAQ answers and rendering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from api.schemas.answer import AnswerRequest
+from api.services.composer import AnswerComposer, ComposerSettings, quick_replies
+from api.services.render import format_fee, format_time, vnd
+from api_fakes import FakeSearcher
+from indexer.catalog.schema import FaqEntry, Fee, ProcessingTime, Source, SourceKind, TimeUnit
+
+FAQ = FaqEntry(
+    id="faq-kiem-thu", question="Câu hỏi chung dùng để kiểm thử?",
+    answer="Câu trả lời kiểm thử lấy nguyên văn từ mục hỏi đáp.", topic="kiểm thử",
+    source=Source(kind=SourceKind.written_by_us, reference="Mục hỏi đáp kiểm thử",
+                  url="https://example.org/hoi-dap", checked_at=date(2026, 11, 21)))
+
+
+@dataclass
+class FaqHit:
+    faq_id: str
+    confidence: float
+
+
+@dataclass
+class Result:
+    abstain: bool
+    aspect: str | None
+    hits: list = field(default_factory=list)
+    faq_answer: FaqHit | None = None
+
+
+class FaqSearcher(FakeSearcher):
+    def search(self, query, *, top_k=5, filters=None):  # type: ignore[no-untyped-def]
+        return Result(abstain=True, aspect=None, faq_answer=FaqHit("faq-kiem-thu", 0.8))
+
+    def faq(self, faq_id: str) -> FaqEntry:
+        assert faq_id == FAQ.id
+        return FAQ
+
+
+def test_faq_answer_is_quoted_with_its_source() -> None:
+    a = AnswerComposer(FaqSearcher(), ComposerSettings()).compose(AnswerRequest(text="hỏi chung"))
+    assert a.status == "answer" and a.procedure is None
+    assert a.text == ("Câu trả lời kiểm thử lấy nguyên văn từ mục hỏi đáp.\n"
+                      "Nguồn: Mục hỏi đáp kiểm thử")
+    assert a.citation is not None and a.citation.url == "https://example.org/hoi-dap"
+
+
+def test_faq_is_not_used_for_a_carried_over_procedure() -> None:
+    a = AnswerComposer(FaqSearcher(), ComposerSettings()).compose(
+        AnswerRequest(text="lệ phí", aspect="fee", procedure_id="dang-ky-ket-hon"))
+    assert a.procedure is not None and a.procedure.id == "dang-ky-ket-hon"
+
+
+def test_formatting_helpers() -> None:
+    assert vnd(1500000) == "1.500.000 đồng"
+    assert format_fee(Fee(amount_vnd=50000)) == "50.000 đồng"
+    assert format_fee(Fee(free=True, exemptions="x")) == "miễn phí. Miễn, giảm: x"
+    assert format_time(ProcessingTime(unit=TimeUnit.same_day)) == "trong ngày"
+    assert format_time(ProcessingTime(value=2.5, unit=TimeUnit.working_days)) == \
+        "2,5 ngày làm việc"
+    assert [q.payload for q in quick_replies("fee")] == [
+        "/ask_documents", "/ask_processing_time", "/ask_place", "/ask_online"]
