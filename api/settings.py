@@ -89,6 +89,7 @@ class ApiSettings(BaseSettings):
     channel_send_timeout: float = Field(default=10.0, gt=0)
     channel_send_attempts: int = Field(default=3, ge=1, le=10)
     channel_retry_backoff: float = Field(default=0.5, ge=0)
+    channel_max_concurrent_turns: int = Field(default=8, ge=1)  # webhook turns in flight
 
     search_top_k: int = Field(default=5, ge=2)
     clarify_margin: float = Field(default=0.05, ge=0)
