@@ -123,10 +123,14 @@ def run_level(channel: str, api: str, zalo: FakeZalo, graph: FakeGraph, concurre
     stop.set()
     client.close()
     e2e = [received[u] - sent_at[u] for u in sent_at if u in received]
+    texts = ([(u, t) for u, t in zalo.delivered] if channel == "zalo"
+             else [(b["recipient"]["id"], b["message"]["text"]) for b in graph.delivered])
+    degraded = sum(1 for u, t in texts if u in expected and "chế độ hạn chế" in t)
     return {"concurrency": concurrency, "deliveries": count, "replied": len(e2e),
             "complete": done, "ack_p50_ms": pct(acks, .5) * 1000, "ack_p95_ms": pct(acks, .95) * 1000,
             "reply_p50_ms": pct(e2e, .5) * 1000, "reply_p95_ms": pct(e2e, .95) * 1000,
-            "replies_per_s": len(e2e) / elapsed}
+            "replies_per_s": len(e2e) / elapsed,
+            "degraded_replies": degraded}
 
 
 def main() -> None:

@@ -6,8 +6,10 @@ own database session (the request's session is closed by then).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+import weakref
 from functools import partial
 
 from fastapi.concurrency import run_in_threadpool
@@ -23,6 +25,10 @@ from api.services.dialogue import Turn
 from api.state import AppState
 
 logger = logging.getLogger(__name__)
+
+# one semaphore per event loop (one per app in practice; tests start several)
+_SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary())
 
 ATTACHMENT_LABEL = {
     "image": "hình ảnh", "sticker": "nhãn dán", "audio": "tin nhắn thoại", "video": "video",
@@ -44,19 +50,30 @@ def first_delivery(state: AppState, inbound: Inbound) -> bool:
     return False
 
 
+def _slots(limit: int) -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    slots = _SLOTS.get(loop)
+    if slots is None:
+        slots = _SLOTS[loop] = asyncio.Semaphore(limit)
+    return slots
+
+
 async def process(state: AppState, inbound: Inbound) -> None:
     """Background job: never raises (a failure is logged; the platform already has its 200).
 
-    Database work and sending run in worker threads; waiting for Rasa does not hold one,
-    because Rasa's actions call ``/v1/answer`` on this same API and need a free thread.
+    At most ``channel_max_concurrent_turns`` turns run at once; the others wait their turn here, so a
+    burst does not starve the webhooks' acknowledgements. Database work and sending run in
+    worker threads; waiting for Rasa does not hold one, because Rasa's actions call
+    ``/v1/answer`` on this same API and need a free thread.
     """
-    try:
-        with state.session_factory() as session:
-            replies = await _turn(state, session, inbound)
-        if replies:
-            await run_in_threadpool(_deliver, state, inbound, replies)
-    except Exception:  # noqa: BLE001 - background job: log and carry on
-        logger.exception("%s.process_failed", inbound.channel)
+    async with _slots(state.settings.channel_max_concurrent_turns):
+        try:
+            with state.session_factory() as session:
+                replies = await _turn(state, session, inbound)
+            if replies:
+                await run_in_threadpool(_deliver, state, inbound, replies)
+        except Exception:  # noqa: BLE001 - background job: log and carry on
+            logger.exception("%s.process_failed", inbound.channel)
 
 
 async def _turn(state: AppState, session: Session, inbound: Inbound) -> list[Outgoing]:

@@ -7,7 +7,6 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 
 from api.channels import messenger_webhook as messenger
@@ -15,7 +14,7 @@ from api.channels.errors import ForbiddenError
 from api.channels.pipeline import first_delivery, process
 from api.deps import StateDep
 from api.errors import ApiError, NotConfiguredError
-from api.routes.zalo import JSON_BODY, WebhookAck
+from api.routes.zalo import JSON_BODY, WebhookAck, WebhookStateDep
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +48,7 @@ def messenger_verify(
                         403: {"description": "Missing or forged X-Hub-Signature-256"},
                         503: {"description": "Messenger channel not configured"}})
 async def messenger_webhook(request: Request, background: BackgroundTasks,
-                            state: StateDep) -> WebhookAck:
+                            state: WebhookStateDep) -> WebhookAck:
     """Page events. Signed with ``X-Hub-Signature-256``; replies are sent later."""
     secret = state.settings.messenger_app_secret
     if secret is None:
@@ -67,6 +66,6 @@ async def messenger_webhook(request: Request, background: BackgroundTasks,
     if not isinstance(body, dict):
         raise ApiError("The body must be a JSON object.")
     for inbound in messenger.parse_body(body):
-        if await run_in_threadpool(first_delivery, state, inbound):
+        if first_delivery(state, inbound):
             background.add_task(process, state, inbound)
     return WebhookAck()
