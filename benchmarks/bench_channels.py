@@ -60,7 +60,8 @@ def pct(values: list[float], q: float) -> float:
 
 
 def zalo_delivery(app_id: str, user: str, msg_id: str, text: str) -> tuple[bytes, dict[str, str]]:
-    event = {"app_id": app_id, "event_name": "user_send_text", "timestamp": str(int(time.time() * 1000)),
+    event = {"app_id": app_id, "event_name": "user_send_text",
+             "timestamp": str(int(time.time() * 1000)),
              "sender": {"id": user}, "recipient": {"id": "1"},
              "message": {"text": text, "msg_id": msg_id}}
     body = json.dumps(event, ensure_ascii=False).encode()
@@ -127,7 +128,8 @@ def run_level(channel: str, api: str, zalo: FakeZalo, graph: FakeGraph, concurre
              else [(b["recipient"]["id"], b["message"]["text"]) for b in graph.delivered])
     degraded = sum(1 for u, t in texts if u in expected and "chế độ hạn chế" in t)
     return {"concurrency": concurrency, "deliveries": count, "replied": len(e2e),
-            "complete": done, "ack_p50_ms": pct(acks, .5) * 1000, "ack_p95_ms": pct(acks, .95) * 1000,
+            "complete": done,
+            "ack_p50_ms": pct(acks, .5) * 1000, "ack_p95_ms": pct(acks, .95) * 1000,
             "reply_p50_ms": pct(e2e, .5) * 1000, "reply_p95_ms": pct(e2e, .95) * 1000,
             "replies_per_s": len(e2e) / elapsed,
             "degraded_replies": degraded}

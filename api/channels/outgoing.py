@@ -27,7 +27,8 @@ def from_turn_message(m: Message | BotMessage) -> Outgoing:
         text, buttons, citation = m.text, list(m.buttons), m.citation
     else:
         payload = m.payload or {}
-        text, buttons, citation = m.text, list(payload.get("buttons") or []), payload.get("citation")
+        text, citation = m.text, payload.get("citation")
+        buttons = list(payload.get("buttons") or [])
     text = text or ""
     if isinstance(citation, dict) and citation.get("label"):
         label = str(citation["label"])

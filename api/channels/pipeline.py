@@ -61,7 +61,7 @@ def _slots(limit: int) -> asyncio.Semaphore:
 async def process(state: AppState, inbound: Inbound) -> None:
     """Background job: never raises (a failure is logged; the platform already has its 200).
 
-    At most ``channel_max_concurrent_turns`` turns run at once; the others wait their turn here, so a
+    At most ``channel_max_concurrent_turns`` turns run at once; the others wait here, so a
     burst does not starve the webhooks' acknowledgements. Database work and sending run in
     worker threads; waiting for Rasa does not hold one, because Rasa's actions call
     ``/v1/answer`` on this same API and need a free thread.

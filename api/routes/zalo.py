@@ -12,8 +12,8 @@ from pydantic import BaseModel
 from api.channels import zalo_webhook as zalo
 from api.channels.errors import ForbiddenError
 from api.channels.pipeline import first_delivery, process
-from api.state import AppState
 from api.errors import ApiError, NotConfiguredError
+from api.state import AppState
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from api.db.models import Message
 from api.main import create_app
 from api.settings import ApiSettings
-from api_fakes import AGENT_TOKEN, FakeRasa, make_settings
+from api_fakes import AGENT_TOKEN, FakeRasa, FakeSearcher, make_settings
 from fakes.fixtures import (  # noqa: F401
     MESSENGER_APP_SECRET,
     MESSENGER_VERIFY_TOKEN,
@@ -78,7 +78,8 @@ def test_verification_refuses_wrong_token_or_mode(client: TestClient, mode: str 
     assert r.status_code == 403 and "42" not in r.text
 
 
-def test_not_configured_is_503(tmp_path: Path, searcher, fake_rasa: FakeRasa) -> None:  # type: ignore[no-untyped-def]
+def test_not_configured_is_503(tmp_path: Path, searcher: FakeSearcher,
+                               fake_rasa: FakeRasa) -> None:
     app = create_app(make_settings(tmp_path), searcher_loader=lambda _d: searcher,
                      rasa_transport=fake_rasa.transport())
     with TestClient(app) as c:
@@ -186,7 +187,8 @@ def test_several_events_in_one_delivery_are_answered_in_order(
 
 @pytest.mark.parametrize(("attachment", "word"), [
     ({"type": "image", "payload": {"url": "https://example.invalid/a.jpg"}}, "hình ảnh"),
-    ({"type": "image", "payload": {"url": "https://example.invalid/s.png", "sticker_id": 369239263222822}}, "nhãn dán"),
+    ({"type": "image", "payload": {"url": "https://example.invalid/s.png",
+                                   "sticker_id": 369239263222822}}, "nhãn dán"),
     ({"type": "audio", "payload": {"url": "https://example.invalid/a.mp4"}}, "tin nhắn thoại")])
 def test_attachments_get_a_polite_text(client: TestClient, fake_rasa: FakeRasa,
                                        graph_server: FakeGraph, attachment: dict[str, Any],
@@ -233,7 +235,7 @@ def many_buttons_rasa(request: httpx.Request) -> httpx.Response:
 
 
 def test_limits_13_quick_replies_20_char_titles_2000_char_pieces(
-        tmp_path: Path, searcher, graph_server: FakeGraph) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+        tmp_path: Path, searcher: FakeSearcher, graph_server: FakeGraph) -> None:  # noqa: F811
     app = create_app(make_settings(tmp_path, **channel_settings(tmp_path, None, graph_server)),
                      searcher_loader=lambda _d: searcher,
                      rasa_transport=httpx.MockTransport(many_buttons_rasa))

@@ -73,7 +73,8 @@ def test_second_expiry_uses_the_rotated_refresh_token(
     assert zalo_server.texts == ["một", "hai"]
 
 
-def test_restart_reuses_the_stored_tokens(zalo_server: FakeZalo, tmp_path: Path) -> None:  # noqa: F811
+def test_restart_reuses_the_stored_tokens(
+        zalo_server: FakeZalo, tmp_path: Path) -> None:  # noqa: F811
     first = make_client(zalo_server, tmp_path, refresh="zalo-refresh-token-1")
     zalo_server.expire_access_token()
     assert first.send(address=USER, text="trước khi khởi động lại", buttons=[])

@@ -25,7 +25,7 @@ def signed(text: str, msg_id: str) -> tuple[bytes, dict[str, str]]:
              "timestamp": "1732233600123", "sender": {"id": "8470091123456789012"},
              "recipient": {"id": "1234567890"}, "message": {"text": text, "msg_id": msg_id}}
     body = json.dumps(event, ensure_ascii=False).encode()
-    mac = sign(app_id=event["app_id"], body=body, timestamp=event["timestamp"],  # type: ignore[arg-type]
+    mac = sign(app_id=str(event["app_id"]), body=body, timestamp=str(event["timestamp"]),
                secret_key=ZALO_OA_SECRET)
     return body, {"Content-Type": "application/json", "X-ZEvent-Signature": mac}
 

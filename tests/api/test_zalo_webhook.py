@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from api.db.models import Message
 from api.settings import ApiSettings
-from api_fakes import AGENT_TOKEN, FakeRasa, make_settings
+from api_fakes import AGENT_TOKEN, FakeRasa, FakeSearcher, make_settings
 from fakes.fixtures import ZALO_OA_SECRET, channel_settings, zalo_server  # noqa: F401
 from fakes.zalo import FakeZalo, sign
 
@@ -167,7 +167,8 @@ def test_body_without_timestamp_cannot_be_verified(client: TestClient) -> None:
     assert r.status_code == 403  # no timestamp: cannot be verified
 
 
-def test_not_configured_is_503(tmp_path: Path, searcher, fake_rasa: FakeRasa) -> None:  # type: ignore[no-untyped-def]
+def test_not_configured_is_503(tmp_path: Path, searcher: FakeSearcher,
+                               fake_rasa: FakeRasa) -> None:
     from api.main import create_app
 
     app = create_app(make_settings(tmp_path), searcher_loader=lambda _d: searcher,
@@ -199,7 +200,8 @@ def test_agent_reply_reaches_the_zalo_user(client: TestClient, fake_rasa: FakeRa
 
 
 def test_rate_limited_sender_gets_one_notice_a_minute(
-        tmp_path: Path, searcher, fake_rasa: FakeRasa, zalo_server: FakeZalo) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+        tmp_path: Path, searcher: FakeSearcher, fake_rasa: FakeRasa,
+        zalo_server: FakeZalo) -> None:  # noqa: F811
     from api.main import create_app
 
     settings = make_settings(tmp_path, rate_limit_per_minute=2,
