@@ -214,3 +214,13 @@ def test_rate_limited_sender_gets_one_notice_a_minute(
     assert len(fake_rasa.requests) == 2
     texts = zalo_server.texts
     assert len(texts) == 3 and "đợi khoảng một phút" in texts[2]
+
+
+def test_decomposed_vietnamese_reaches_rasa_composed(client: TestClient, fake_rasa: FakeRasa,
+                                                     zalo_server: FakeZalo) -> None:
+    import unicodedata
+
+    nfc = "Đăng ký thường trú ở đâu ạ?"
+    deliver(client, text_event(unicodedata.normalize("NFD", nfc), msg_id="nfd-1"))
+    assert fake_rasa.requests[-1]["message"] == nfc
+    assert zalo_server.texts[0].startswith(f"Rasa nhận: {nfc}")
