@@ -63,7 +63,8 @@ def get_dialogue(state: StateDep, composer: ComposerDep) -> Dialogue:
     s = state.settings
     return Dialogue(composer=composer, rasa=state.rasa, limiter=state.limiter,
                     identity=state.identity, hotline=s.hotline, max_chars=s.max_message_chars,
-                    answers=state.answers)
+                    answers=state.answers, office_hours=OfficeHours(s),
+                    minutes_per_ticket=s.minutes_per_ticket)
 
 
 DialogueDep = Annotated[Dialogue, Depends(get_dialogue)]

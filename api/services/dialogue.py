@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,8 +15,11 @@ from api.db import conversations as convs
 from api.db.models import Conversation, ConversationState, Message, Role
 from api.identity import UserIdentity
 from api.schemas.answer import AnswerRequest
+from api.schemas.handoff import HandoffRequest
 from api.services.answer_memo import AnswerMemo
 from api.services.composer import ASPECT_INTENT, INTENT_ASPECT, AnswerComposer
+from api.services.handoff import open_handoff
+from api.services.office_hours import OfficeHours
 from api.services.payloads import BotMessage, from_rasa, parse_payload
 from api.services.rasa_client import RasaClient, RasaReply
 from api.services.ratelimit import RateLimiter
@@ -50,7 +54,8 @@ class Turn:
 class Dialogue:
     def __init__(self, *, composer: AnswerComposer, rasa: RasaClient | None,
                  limiter: RateLimiter, identity: UserIdentity, hotline: str,
-                 max_chars: int, answers: AnswerMemo | None = None) -> None:
+                 max_chars: int, answers: AnswerMemo | None = None,
+                 office_hours: OfficeHours | None = None, minutes_per_ticket: int = 5) -> None:
         self.composer = composer
         self.rasa = rasa
         self.limiter = limiter
@@ -58,6 +63,8 @@ class Dialogue:
         self.hotline = hotline
         self.max_chars = max_chars
         self.answers = answers or AnswerMemo()
+        self.office_hours = office_hours
+        self.minutes_per_ticket = minutes_per_ticket
 
     # -- texts -------------------------------------------------------------------------------
     def empty_prompt(self) -> BotMessage:
@@ -177,6 +184,9 @@ class Dialogue:
         """Answer from retrieval alone (Rasa down, failing or slow) and offer the hotline."""
         last_proc, last_intent = convs.last_bot_context(session, conversation_id=conv.id)
         parsed = parse_payload(payload or text)
+        if self.office_hours is not None and (
+                (parsed is not None and parsed.intent in HUMAN_INTENTS) or wants_human(text)):
+            return self._degraded_handoff(session, conv)
         req = AnswerRequest(text=text, procedure_id=last_proc)
         if parsed is not None:
             aspect = INTENT_ASPECT.get(parsed.intent)
@@ -193,6 +203,8 @@ class Dialogue:
         buttons: list[dict[str, Any]] = [q.model_dump() for q in answer.quick_replies]
         buttons += [{"title": c.name, "payload": c.payload} for c in answer.candidates]
         buttons.append({"title": f"Gọi tổng đài {self.hotline}", "url": f"tel:{self.hotline}"})
+        if self.office_hours is not None:
+            buttons.append({"title": "Gặp cán bộ", "payload": "/request_human"})
         text = answer.text
         if answer.citation and text.endswith(answer.citation.label):
             body = text[: -len(answer.citation.label)].rstrip("\n")
@@ -204,3 +216,29 @@ class Dialogue:
             procedure=answer.procedure.id if answer.procedure else None,
             intent=ASPECT_INTENT.get(answer.aspect or "") if answer.procedure else None,
             confidence=answer.confidence)
+
+    def _degraded_handoff(self, session: Session, conv: Conversation) -> BotMessage:
+        """Rasa is down and the citizen asks for a person: open the ticket here."""
+        assert self.office_hours is not None
+        ticket = open_handoff(session, conv=conv,
+                              req=HandoffRequest(conversation_id=conv.id, channel=conv.channel,
+                                                 reason="citizen_request_degraded"),
+                              hours=self.office_hours,
+                              minutes_per_ticket=self.minutes_per_ticket, hotline=self.hotline)
+        logger.info("chat.degraded_handoff ticket=%s", ticket.ticket_id)
+        return BotMessage(text=ticket.message, intent="request_human",
+                          buttons=[{"title": f"Gọi tổng đài {self.hotline}",
+                                    "url": f"tel:{self.hotline}"}])
+
+
+HUMAN_INTENTS = {"request_human", "human_handoff", "handoff"}
+_HUMAN_WORDS = ("gap can bo", "gap nhan vien", "gap nguoi", "noi chuyen voi can bo",
+                "noi chuyen voi nguoi", "noi chuyen voi nhan vien", "tu van vien",
+                "tong dai vien", "can bo ho tro", "nhan vien ho tro", "chuyen cho can bo")
+
+
+def wants_human(text: str) -> bool:
+    """A plain-text request for a person (accents optional), used only in degraded mode."""
+    folded = unicodedata.normalize("NFD", text.lower()).replace("đ", "d")
+    folded = " ".join("".join(c for c in folded if unicodedata.category(c) != "Mn").split())
+    return any(w in folded for w in _HUMAN_WORDS)

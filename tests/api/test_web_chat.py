@@ -210,3 +210,19 @@ def test_relayed_answer_keeps_citation_and_procedure(client: TestClient, fake_ra
     fake_rasa.mode = "down"
     r = say(client, "Thời hạn", payload="/ask_processing_time").json()["messages"][0]
     assert "Thời hạn giải quyết của thủ tục Đăng ký kết hôn" in r["text"]
+
+
+@pytest.mark.parametrize(("text", "payload"), [("Gặp cán bộ", "/request_human"),
+                                               ("cho toi gap can bo voi", None)])
+def test_degraded_mode_can_still_reach_a_person(client: TestClient, fake_rasa: FakeRasa,
+                                                agent_headers: dict[str, str], text: str,
+                                                payload: str | None) -> None:
+    fake_rasa.mode = "down"
+    first = say(client, "lệ phí khai tử").json()["messages"][0]
+    assert {"title": "Gặp cán bộ", "payload": "/request_human"} in first["buttons"]
+    r = say(client, text, payload=payload).json()
+    assert r["state"] == "waiting_agent"
+    msg = r["messages"][0]["text"]
+    assert ("hàng chờ" in msg) or ("ngoài giờ làm việc" in msg)
+    tickets = client.get("/v1/agent/tickets", headers=agent_headers).json()
+    assert [t["reason"] for t in tickets] == ["citizen_request_degraded"]
