@@ -30,6 +30,7 @@ class DossierStatus(str, Enum):
 
 OPEN_STATUSES = {DossierStatus.received, DossierStatus.processing,
                  DossierStatus.waiting_additional}
+CLOCK_RUNNING = {DossierStatus.received, DossierStatus.processing}
 RESOLVED_STATUSES = {DossierStatus.resolved_on_time, DossierStatus.resolved_late}
 NEEDS_REASON = {DossierStatus.returned, DossierStatus.refused}
 
@@ -63,8 +64,12 @@ class DossierRecord:
         return self.phone_last4_hash if kind is FactorKind.phone else self.id_last4_hash
 
     def overdue(self, now: datetime) -> bool:
-        """Still open past the due time (an "overdue, in progress" dossier)."""
-        return (self.status in OPEN_STATUSES and self.due_at is not None
+        """Received or processing past the due time (an "overdue, in progress" dossier).
+
+        Waiting for additional documents is not overdue: that wait is not counted in the time
+        limit.
+        """
+        return (self.status in CLOCK_RUNNING and self.due_at is not None
                 and aware(self.due_at) < now)
 
 

@@ -59,3 +59,20 @@ def test_factor_digest_is_keyed_bound_to_code_and_kind() -> None:
                               stored=digest)
     assert not factor_matches(KEY, kind=FactorKind.phone, code=code, given="678", stored=digest)
     assert last4("09 1234 5678") == "5678" and last4("12a") is None
+
+
+def test_overdue_only_while_the_clock_runs() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from api.dossiers.record import DossierIn
+
+    now = datetime.now(timezone.utc)
+    base = {"code": "000.00.19.H12-250101-0001", "procedure_name": "Đăng ký khai sinh",
+            "phone": "0912345678", "received_at": (now - timedelta(days=9)).isoformat(),
+            "due_at": (now - timedelta(days=1)).isoformat()}
+    for status, overdue in (("received", True), ("processing", True),
+                            ("waiting_additional", False)):
+        record = DossierIn.model_validate({**base, "status": status}).to_record(KEY)
+        assert record.overdue(now) is overdue, status
+    not_due = {**base, "due_at": (now + timedelta(days=1)).isoformat(), "status": "processing"}
+    assert not DossierIn.model_validate(not_due).to_record(KEY).overdue(now)
