@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     uvicorn.run("api.main:app", host=args.host or settings.host, port=args.port or settings.port,
-                workers=args.workers, log_level="info")
+                workers=args.workers, log_level="info",
+                timeout_graceful_shutdown=settings.shutdown_grace_seconds)  # SSE streams stay open
     return 0
 
 

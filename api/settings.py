@@ -71,6 +71,8 @@ class ApiSettings(BaseSettings):
     cors_origins: list[str] = Field(default=["*"])
     sse_poll_seconds: float = Field(default=1.0, gt=0)
     sse_keepalive_seconds: float = Field(default=15.0, gt=0)
+    sse_max_seconds: float = Field(default=600.0, gt=0)  # then the browser reconnects
+    shutdown_grace_seconds: int = Field(default=5, ge=0)  # `python -m api serve`
 
     # Zalo OA and Facebook Messenger (api/channels). Without the secrets the webhook answers 503.
     zalo_app_id: str | None = None

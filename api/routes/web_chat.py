@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -103,7 +104,8 @@ async def events(
             yield f"id: {m.id}\nevent: message\ndata: {to_public(m).model_dump_json()}\n\n"
         idle = 0.0
         s = state.settings
-        while not await request.is_disconnected():
+        deadline = time.monotonic() + s.sse_max_seconds
+        while time.monotonic() < deadline and not await request.is_disconnected():
             await asyncio.sleep(s.sse_poll_seconds)
             cursor, new_state, msgs = await run_in_threadpool(poll, cursor)
             for m in msgs:

@@ -238,9 +238,10 @@
       if (state !== "bot") banner.textContent = state === "agent" ? T.agent : T.waiting;
     });
     source.addEventListener("error", function () {
-      if (source && source.readyState === EventSource.CLOSED) {
+      if (!source) return;
+      banner.textContent = T.reconnecting;  // the browser retries by itself while CONNECTING
+      if (source.readyState === EventSource.CLOSED) {  // it gave up: retry with back-off
         source = null;
-        banner.textContent = T.reconnecting;
         retryTimer = setTimeout(function () { retryTimer = null; listen(); }, retryDelay);
         retryDelay = Math.min(retryDelay * 2, 30000);
       }

@@ -35,34 +35,54 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("browser")
-    port = free_port()
-    env = {**os.environ,
-           "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests" / "api")]),
-           "API_DATABASE_URL": f"sqlite:///{tmp / 'api.sqlite3'}",
-           "API_RASA_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens: degraded mode
-           "API_RASA_TIMEOUT": "1", "API_HASH_SALT": "browser-test-salt-0123456789",
-           "API_AGENT_TOKEN": AGENT_TOKEN, "API_SSE_POLL_SECONDS": "0.2"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "api_server_app:build",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=REPO, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
+class ApiProcess:
+    """uvicorn serving the API (fake searcher, Rasa unreachable) on a fixed loopback port."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ,
+                    "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests" / "api")]),
+                    "API_DATABASE_URL": f"sqlite:///{tmp / 'api.sqlite3'}",
+                    "API_RASA_URL": f"http://127.0.0.1:{free_port()}",  # degraded mode
+                    "API_RASA_TIMEOUT": "1", "API_HASH_SALT": "browser-test-salt-0123456789",
+                    "API_AGENT_TOKEN": AGENT_TOKEN, "API_SSE_POLL_SECONDS": "0.2"}
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "api_server_app:build",
+             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
+             "--timeout-graceful-shutdown", "1"],  # open SSE streams would hold shutdown
+            cwd=REPO, env=self.env)
+        for _ in range(150):
             try:
-                if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
-                    break
+                if httpx.get(f"{self.base}/healthz", timeout=0.5).status_code == 200:
+                    return
             except httpx.HTTPError:
                 time.sleep(0.2)
-        else:
-            pytest.fail("uvicorn did not start")
-        yield base
+        pytest.fail("uvicorn did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+
+@pytest.fixture(scope="module")
+def api_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiProcess]:
+    api = ApiProcess(tmp_path_factory.mktemp("browser"))
+    api.start()
+    try:
+        yield api
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        api.stop()
+
+
+@pytest.fixture(scope="module")
+def server(api_process: ApiProcess) -> str:
+    return api_process.base
 
 
 @pytest.fixture(scope="module")
@@ -155,4 +175,31 @@ def test_mobile_width_panel_fills_screen(server: str, browser) -> None:  # type:
     assert bbox is not None and bbox["width"] == 360 and bbox["height"] >= 600
     send = page.get_by_role("button", name="Gửi")
     assert send.bounding_box()["x"] + send.bounding_box()["width"] <= 360  # type: ignore[index]
+    page.close()
+
+
+def test_agent_messages_survive_a_server_restart(api_process: ApiProcess, browser) -> None:  # type: ignore[no-untyped-def]
+    """The SSE stream drops while the API restarts; the widget reconnects and resumes."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(api_process.base + "/")
+    page.get_by_role("button", name="Mở trò chuyện với Trợ lý ảo thủ tục hành chính").click()
+    box = page.get_by_label("Nhập câu hỏi của Anh/Chị")
+    box.fill("cho tôi gặp cán bộ")  # Rasa is down: degraded mode opens the ticket
+    box.press("Enter")
+    expect(page.locator(".tthc-banner")).to_be_visible()
+    auth = {"Authorization": f"Bearer {AGENT_TOKEN}"}
+    ticket = httpx.post(f"{api_process.base}/v1/agent/tickets/claim", json={"agent": "an"},
+                        headers=auth).json()
+    assert ticket is not None
+    expect(page.locator(".tthc-system").filter(has_text="đã tiếp nhận")).to_have_count(1)
+
+    api_process.stop()
+    expect(page.locator(".tthc-banner")).to_have_text("Mất kết nối, đang kết nối lại…")
+    api_process.start()
+    httpx.post(f"{api_process.base}/v1/agent/tickets/{ticket['id']}/reply",
+               json={"text": "Tin nhắn gửi sau khi máy chủ khởi động lại."}, headers=auth)
+    expect(page.locator(".tthc-agent")).to_contain_text("sau khi máy chủ khởi động lại")
     page.close()
