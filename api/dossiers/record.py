@@ -28,8 +28,6 @@ class DossierStatus(str, Enum):
     withdrawn = "withdrawn"
 
 
-OPEN_STATUSES = {DossierStatus.received, DossierStatus.processing,
-                 DossierStatus.waiting_additional}
 CLOCK_RUNNING = {DossierStatus.received, DossierStatus.processing}
 RESOLVED_STATUSES = {DossierStatus.resolved_on_time, DossierStatus.resolved_late}
 NEEDS_REASON = {DossierStatus.returned, DossierStatus.refused}

@@ -43,7 +43,7 @@ class DossierPublic(BaseModel):
     status: DossierStatus
     status_label: str
     reason: str | None = Field(description="Why it was returned, refused or is waiting.")
-    overdue: bool = Field(description="Still open past due_at.")
+    overdue: bool = Field(description="Received or processing past due_at.")
     late: bool = Field(description="Resolved late or overdue.")
     received_at: datetime
     due_at: datetime | None
