@@ -86,7 +86,18 @@ def format_document(doc: Document) -> str:
     return f"- {line}"
 
 
-def _per_channel(proc: Procedure, what: str, pick, fmt, hotline: str) -> str:  # type: ignore[no-untyped-def]
+TIME_WORDS = ("ngày", "giờ", "thời hạn", "tháng", "giải quyết")
+FEE_WORDS = ("đồng", "phí", "mức thu", "miễn", "nộp tiền", "thanh toán")
+
+
+def _note_is_about(note: str, words: tuple[str, ...], other: tuple[str, ...]) -> bool:
+    """A channel note is shown with the aspect it talks about, not with the other one."""
+    low = note.lower()
+    return any(w in low for w in words) and not any(w in low for w in other)
+
+
+def _per_channel(proc: Procedure, what: str, pick, fmt, hotline: str,  # type: ignore[no-untyped-def]
+                 words: tuple[str, ...], other: tuple[str, ...]) -> str:
     lines = []
     unknown = []
     for ch in proc.channels:
@@ -96,7 +107,8 @@ def _per_channel(proc: Procedure, what: str, pick, fmt, hotline: str) -> str:  #
             unknown.append(label.lower())
             lines.append(f"- {label}: chưa có thông tin")
         else:
-            note = f" ({ch.note})" if ch.note else ""
+            shown = ch.note and _note_is_about(ch.note, words, other)
+            note = f" ({ch.note})" if shown else ""
             lines.append(f"- {label}: {fmt(value)}{note}")
     if len(unknown) == len(proc.channels):
         return missing(f"{what} của thủ tục {proc.name}", hotline)
@@ -114,11 +126,13 @@ def render_documents(proc: Procedure, hotline: str) -> str:
 
 
 def render_time(proc: Procedure, hotline: str) -> str:
-    return _per_channel(proc, "thời hạn giải quyết", lambda ch: ch.time, format_time, hotline)
+    return _per_channel(proc, "thời hạn giải quyết", lambda ch: ch.time, format_time, hotline,
+                        TIME_WORDS, FEE_WORDS)
 
 
 def render_fee(proc: Procedure, hotline: str) -> str:
-    return _per_channel(proc, "phí, lệ phí", lambda ch: ch.fee, format_fee, hotline)
+    return _per_channel(proc, "phí, lệ phí", lambda ch: ch.fee, format_fee, hotline,
+                        FEE_WORDS, TIME_WORDS)
 
 
 def channel_kinds(proc: Procedure) -> str:

@@ -64,3 +64,16 @@ def test_formatting_helpers() -> None:
         "2,5 ngày làm việc"
     assert [q.payload for q in quick_replies("fee")] == [
         "/ask_documents", "/ask_processing_time", "/ask_place", "/ask_online"]
+
+
+def test_channel_notes_go_with_their_aspect() -> None:
+    from api.services.render import render_fee, render_time
+    from indexer.catalog.schema import Procedure
+
+    proc = FakeSearcher().procedure("dang-ky-ket-hon").model_copy(deep=True)
+    proc.channels[0].note = "Mức thu 50.000 đồng khi nộp trực tiếp"
+    proc.channels[1].note = "Trả kết quả trong 2 ngày làm việc"
+    assert isinstance(proc, Procedure)
+    time_text, fee_text = render_time(proc, "1022"), render_fee(proc, "1022")
+    assert "Mức thu" not in time_text and "Trả kết quả trong 2 ngày" in time_text
+    assert "Mức thu 50.000 đồng" in fee_text and "Trả kết quả" not in fee_text
