@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from indexer.catalog.schema import Procedure, StatusKind
@@ -36,6 +38,22 @@ INTENT_ASPECT = {
     "ask_conditions": "conditions", "ask_procedure": "overview",
 }
 ASPECT_INTENT = {v: k for k, v in INTENT_ASPECT.items()}
+
+
+# Words of a bare follow-up ("thế còn lệ phí bao nhiêu?"), accents removed. A text made only of
+# these does not name a procedure, whatever the search engine's confidence.
+_FOLLOW_UP_WORDS = set("""
+le phi bao nhieu tien thoi han mat may ngay lau gio giay to ho so can gi nhung nop o dau noi
+truc tuyen online qua mang buu chinh the con thi sao vay a ah nhe khong co duoc la lam nao
+cho toi hoi xin minh em anh chi ban oi va nua tiep the nao phai mien khi nhan ket qua o
+""".split())
+
+
+def bare_follow_up(text: str) -> bool:
+    folded = unicodedata.normalize("NFD", text.lower()).replace("đ", "d")
+    words = re.findall(r"[a-z0-9]+", "".join(c for c in folded
+                                             if unicodedata.category(c) != "Mn"))
+    return len([w for w in words if w not in _FOLLOW_UP_WORDS]) == 0
 
 
 def choose_payload(procedure_id: str) -> str:
@@ -93,7 +111,7 @@ class AnswerComposer:
         carried = self._known(req.procedure_id)
 
         if carried is not None:
-            if not abstain and self._names_other(hits, carried.id):
+            if not abstain and not bare_follow_up(req.text) and self._names_other(hits, carried.id):
                 return self._answer(self._proc(hits[0].procedure_id), aspect, hits[0].confidence)
             conf = next((h.confidence for h in hits if h.procedure_id == carried.id), 1.0)
             return self._answer(carried, aspect, conf)

@@ -77,3 +77,20 @@ def test_channel_notes_go_with_their_aspect() -> None:
     time_text, fee_text = render_time(proc, "1022"), render_fee(proc, "1022")
     assert "Mức thu" not in time_text and "Trả kết quả trong 2 ngày" in time_text
     assert "Mức thu 50.000 đồng" in fee_text and "Trả kết quả" not in fee_text
+
+
+class OverconfidentSearcher(FakeSearcher):
+    """Always returns Đăng ký khai tử with high confidence (a search engine gone eager)."""
+
+    def search(self, query, *, top_k=5, filters=None):  # type: ignore[no-untyped-def]
+        result = super().search("đăng ký khai tử", top_k=top_k)
+        result.aspect = "fee" if "phí" in query else result.aspect
+        return result
+
+
+def test_bare_follow_up_never_switches_procedure() -> None:
+    c = AnswerComposer(OverconfidentSearcher(), ComposerSettings())
+    a = c.compose(AnswerRequest(text="thế còn lệ phí bao nhiêu?", procedure_id="dang-ky-ket-hon"))
+    assert a.procedure is not None and a.procedure.id == "dang-ky-ket-hon"
+    b = c.compose(AnswerRequest(text="còn khai tử thì lệ phí sao", procedure_id="dang-ky-ket-hon"))
+    assert b.procedure is not None and b.procedure.id == "dang-ky-khai-tu"
