@@ -30,3 +30,14 @@ def shared_data() -> Path:
             pytest.fail(f"CI needs the official records at {SHARED_DATA}")
         pytest.skip(f"../shared/data not found at {SHARED_DATA} (outside CI)")
     return SHARED_DATA
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """Under CI nothing may be skipped: a missing service or data set is a failure there."""
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI, which must run every test: {reason}"
