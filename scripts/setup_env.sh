@@ -30,11 +30,20 @@ find_python() {
 }
 
 # What the environment is built from: the lock file, pyproject.toml and this script.
-stamp_inputs=("$lock" scripts/setup_env.sh)
-[ "$kind" = app ] && stamp_inputs+=(pyproject.toml)
-want_stamp=$(cat "${stamp_inputs[@]}" | sha256sum | cut -d' ' -f1)
+want_stamp=$(cat "$lock" scripts/setup_env.sh | sha256sum | cut -d' ' -f1)
+editable_stamp=$(sha256sum pyproject.toml | cut -d' ' -f1)
+
+install_project() {  # the project itself, editable; redone only when pyproject.toml changed
+  [ "$kind" = app ] || return 0
+  if [ "$(cat "$venv/.editable-stamp" 2>/dev/null)" != "$editable_stamp" ]; then
+    "$venv/bin/python" -m pip install --no-deps --no-build-isolation --quiet -e .
+    echo "$editable_stamp" > "$venv/.editable-stamp"
+  fi
+}
+
 if [ -f "$venv/.setup-stamp" ] && [ "$(cat "$venv/.setup-stamp")" = "$want_stamp" ] \
    && [ -x "$venv/bin/python" ]; then
+  install_project
   echo "setup: $venv is up to date"
   exit 0
 fi
@@ -55,9 +64,7 @@ rm -rf "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade "pip<27"
 # The lock pins every package; --no-deps keeps pip from resolving anything else.
 "$venv/bin/python" -m pip install --no-deps --progress-bar on -r "$lock"
-if [ "$kind" = app ]; then
-  "$venv/bin/python" -m pip install --no-deps --no-build-isolation --quiet -e .
-fi
+install_project
 "$venv/bin/python" -m pip check || { echo "setup: pip check failed for $venv" >&2; exit 1; }
 echo "$want_stamp" > "$venv/.setup-stamp"
 echo "setup: $venv ready"
