@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import httpx
+from pydantic import SecretStr
 
 from api.channels.messenger_client import MessengerClient
 from api.channels.retry import RetryPolicy
@@ -17,7 +18,7 @@ logger = logging.getLogger(__name__)
 ChannelClient = ZaloClient | MessengerClient
 
 
-def _secret(value) -> str | None:  # type: ignore[no-untyped-def]
+def _secret(value: SecretStr | None) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 

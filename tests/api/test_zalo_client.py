@@ -150,3 +150,15 @@ def test_split_text_prefers_lines_then_words_then_hard_cut() -> None:
     assert all(len(p) <= 30 and not p.startswith(" ") for p in split_text(words, 30))
     assert split_text("x" * 45, 20) == ["x" * 20, "x" * 20, "x" * 5]
     assert split_text("ngắn", 2000) == ["ngắn"]
+
+
+def test_token_known_to_expire_soon_is_refreshed_before_sending(
+        zalo: ZaloClient, zalo_server: FakeZalo) -> None:  # noqa: F811
+    zalo_server.expires_in = "30"  # less than the 60 s safety margin
+    zalo_server.expire_access_token()
+    assert zalo.send(address=USER, text="một", buttons=[])  # -216, refresh, resend
+    zalo_server.expire_access_token()  # the fake would refuse the current token now
+    assert zalo.send(address=USER, text="hai", buttons=[])
+    # the second send refreshed first: no rejected attempt before it
+    assert paths(zalo_server)[3:] == ["/v4/oa/access_token", "/v3.0/oa/message/cs"]
+    assert zalo_server.texts == ["một", "hai"]
