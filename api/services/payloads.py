@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _PAYLOAD = re.compile(r"^/([A-Za-z_][\w]*)(\{.*\})?$", re.S)
+SAFE_URL = re.compile(r"^(https?://|tel:\+?[\d.\- ]+$)", re.I)
 
 
 @dataclass
@@ -53,6 +54,8 @@ def _buttons(raw: Any) -> list[dict[str, Any]]:
         if b.get("payload"):
             item["payload"] = str(b["payload"])
         if b.get("url"):
+            if not SAFE_URL.match(str(b["url"])):
+                continue  # e.g. javascript: — never handed to a browser
             item["url"] = str(b["url"])
         out.append(item)
     return out
@@ -61,8 +64,9 @@ def _buttons(raw: Any) -> list[dict[str, Any]]:
 def _apply_custom(msg: BotMessage, custom: dict[str, Any]) -> None:
     msg.custom = custom
     if isinstance(custom.get("citation"), dict) and custom["citation"].get("label"):
+        url = custom["citation"].get("url")
         msg.citation = {"label": str(custom["citation"]["label"]),
-                        "url": custom["citation"].get("url")}
+                        "url": str(url) if url and SAFE_URL.match(str(url)) else None}
     proc = custom.get("procedure")
     if isinstance(proc, dict) and proc.get("id"):
         msg.procedure = str(proc["id"])
@@ -86,7 +90,7 @@ def from_rasa(items: list[dict[str, Any]]) -> list[BotMessage]:
         if custom and not text and custom.get("text"):
             text = str(custom["text"])
         buttons = _buttons(item.get("buttons")) + _buttons(item.get("quick_replies"))
-        if item.get("image"):
+        if item.get("image") and SAFE_URL.match(str(item["image"])):
             buttons.append({"title": "Xem hình ảnh", "url": str(item["image"])})
         if not text and not buttons and custom is not None and out:
             _apply_custom(out[-1], custom)

@@ -119,6 +119,7 @@
     }
     if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
   }
+  var SAFE_URL = /^(https?:\/\/|tel:\+?[\d.\- ]+$)/i;
   function whoLabel(role) {
     return { citizen: T.you, bot: T.bot, agent: T.staff, system: T.system }[role] || T.bot;
   }
@@ -140,7 +141,7 @@
     item.appendChild(body);
     if (cit && cit.label) {
       var c = el("div", { "class": "tthc-citation" });
-      if (cit.url) {
+      if (cit.url && SAFE_URL.test(cit.url)) {
         var a = el("a", { href: cit.url, target: "_blank", rel: "noopener noreferrer" }, cit.label);
         a.setAttribute("aria-label", cit.label + " (" + T.source + ", mở trong thẻ mới)");
         c.appendChild(a);
@@ -154,10 +155,10 @@
       var group = el("div", { "class": "tthc-buttons", role: "group",
         "aria-label": "Gợi ý câu hỏi" });
       buttons.forEach(function (b) {
-        if (b.url) {
+        if (b.url && SAFE_URL.test(b.url)) {
           group.appendChild(el("a", { "class": "tthc-chip", href: b.url,
             rel: "noopener noreferrer" }, b.title));
-        } else if (b.payload) {
+        } else if (b.payload && !b.url) {
           var btn = el("button", { type: "button", "class": "tthc-chip" }, b.title);
           btn.addEventListener("click", function () { send(b.title, b.payload); });
           group.appendChild(btn);

@@ -100,3 +100,17 @@ def test_from_rasa_maps_buttons_images_and_custom() -> None:
                                {"title": "Q", "payload": "/choose_procedure"}]
     assert msgs[1].buttons == [{"title": "Xem hình ảnh", "url": "https://img"}]
     assert msgs[2].buttons == [{"title": "Lệ phí", "payload": "/ask_fee"}]
+
+
+def test_unsafe_urls_from_rasa_are_dropped() -> None:
+    msgs = from_rasa([
+        {"recipient_id": "c", "text": "x", "buttons": [
+            {"title": "bad", "url": "javascript:alert(1)"},
+            {"title": "ok", "url": "https://dichvucong.gov.vn/"},
+            {"title": "call", "url": "tel:1022"}],
+         "image": "data:text/html,<script>"},
+        {"recipient_id": "c", "custom": {"citation": {"label": "Nguồn: X",
+                                                      "url": "javascript:x"}}},
+    ])
+    assert [b["title"] for b in msgs[0].buttons] == ["ok", "call"]
+    assert msgs[0].citation == {"label": "Nguồn: X", "url": None}
