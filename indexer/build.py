@@ -205,20 +205,22 @@ def _progress(items: list[int], enabled: bool, desc: str) -> Any:
 
 
 def _encode(embedder: Embedder, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
-    chunks = [texts[i : i + batch_size] for i in range(0, len(texts), batch_size)]
-    out = []
+    """Encode in batches of similar length (less padding), in the original order."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     bar = None
     if progress and len(texts) >= batch_size:
         from tqdm import tqdm
 
         bar = tqdm(total=len(texts), desc="encode", unit="passage")
-    for chunk in chunks:
-        out.append(embedder.encode_passages(chunk))
+    for start in range(0, len(order), batch_size):
+        rows = order[start : start + batch_size]
+        out[rows] = embedder.encode_passages([texts[i] for i in rows])
         if bar is not None:
-            bar.update(len(chunk))
+            bar.update(len(rows))
     if bar is not None:
         bar.close()
-    return np.concatenate(out).astype(np.float32)
+    return out
 
 
 def _write_version(directory: Path, catalog: Catalog, passages: list[Passage],

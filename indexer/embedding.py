@@ -133,7 +133,9 @@ class SentenceTransformerEmbedder:
             logger.info("embedding.model.load", extra={"model": self.model})
             st = SentenceTransformer(self.model, device="cpu")
             st.max_seq_length = self.max_seq_length
-            self.dim = int(st.get_sentence_embedding_dimension() or 0)
+            get_dim = getattr(st, "get_embedding_dimension", None) or \
+                st.get_sentence_embedding_dimension
+            self.dim = int(get_dim() or 0)
             self._st = st
 
     def _encode(self, texts: Sequence[str], prompt: str, progress: bool) -> np.ndarray:

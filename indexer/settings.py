@@ -28,7 +28,10 @@ class IndexerSettings(BaseSettings):
     keep_versions: int = Field(default=3, ge=1)
     batch_size: int = Field(default=32, ge=1)
     max_seq_length: int = Field(default=256, ge=16)
-    torch_threads: int | None = Field(default=None, ge=1)
+    # Threads for query encoding (one short query gains nothing from more, and on a busy
+    # machine extra OpenMP threads spin); builds use build_threads (None: torch's default).
+    torch_threads: int | None = Field(default=1, ge=1)
+    build_threads: int | None = Field(default=None, ge=1)
     top_k_passages: int = Field(default=60, ge=5)
     calibration_file: Path = REPO / "indexer" / "calibration.json"
     dev_questions: Path = REPO / "benchmarks" / "data" / "dev_questions.jsonl"

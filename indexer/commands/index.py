@@ -75,7 +75,7 @@ def _embedder(s: IndexerSettings) -> Any:
 
     return load_embedder(s.model_dir, query_prompt=s.query_prompt, passage_prompt=s.passage_prompt,
                          batch_size=s.batch_size, max_seq_length=s.max_seq_length,
-                         torch_threads=s.torch_threads)
+                         torch_threads=s.build_threads)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
