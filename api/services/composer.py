@@ -174,6 +174,24 @@ class AnswerComposer:
         close = self._close_hits(hits)
         return not any(h.procedure_id == current_id for h in close) and len(close) == 1
 
+    def is_vague(self, text: str) -> bool:
+        """The text names neither a procedure nor an aspect (e.g. "vâng", "cảm ơn")."""
+        if self.searcher is None or not text:
+            return False
+        result = self.searcher.search(text, top_k=self.settings.top_k)
+        return bool(result.abstain) and result.aspect is None
+
+    def which_aspect(self, procedure_id: str) -> AnswerPublic | None:
+        """Degraded mode's reply to a vague follow-up: ask what to tell about the procedure."""
+        proc = self._known(procedure_id)
+        if proc is None:
+            return None
+        return AnswerPublic(
+            status="clarify", aspect=None,
+            procedure=ProcedureRef(id=proc.id, code=proc.code, name=proc.name),
+            text=f"Anh/Chị muốn biết thêm thông tin gì về thủ tục {proc.name}?",
+            citation=None, quick_replies=quick_replies(None), candidates=[], confidence=None)
+
     def _clarify(self, hits: list[HitLike], aspect: str) -> AnswerPublic:
         names = "\n".join(f"{i}. {h.name}" for i, h in enumerate(hits, 1))
         return AnswerPublic(

@@ -196,7 +196,11 @@ class Dialogue:
                                     aspect=INTENT_ASPECT.get(last_intent or "", "overview"))  # type: ignore[arg-type]
             else:
                 req = AnswerRequest(text="", procedure_id=last_proc, aspect=aspect)  # type: ignore[arg-type]
-        if req.text or req.procedure_id:
+        vague = (parsed is None and last_proc is not None and self.composer.is_vague(text))
+        asked = self.composer.which_aspect(last_proc) if vague and last_proc else None
+        if asked is not None:
+            answer = asked
+        elif req.text or req.procedure_id:
             answer = self.composer.compose(req)
         else:
             answer = self.composer.abstain(req.aspect)

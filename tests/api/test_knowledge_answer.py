@@ -128,3 +128,4 @@ def test_search_endpoint_ranks_hits(client: TestClient) -> None:
     hits = r.json()["hits"]
     assert hits[0]["procedure_id"] == "dang-ky-khai-sinh"
     assert len(hits) <= 2
+

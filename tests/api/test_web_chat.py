@@ -226,3 +226,16 @@ def test_degraded_mode_can_still_reach_a_person(client: TestClient, fake_rasa: F
     assert ("hàng chờ" in msg) or ("ngoài giờ làm việc" in msg)
     tickets = client.get("/v1/agent/tickets", headers=agent_headers).json()
     assert [t["reason"] for t in tickets] == ["citizen_request_degraded"]
+
+
+def test_degraded_vague_follow_up_asks_which_aspect(client: TestClient,
+                                                    fake_rasa: FakeRasa) -> None:
+    fake_rasa.mode = "down"
+    say(client, "lệ phí đăng ký kết hôn")
+    msg = say(client, "vâng cảm ơn").json()["messages"][0]
+    assert msg["text"].startswith("Anh/Chị muốn biết thêm thông tin gì về thủ tục Đăng ký kết hôn?")
+    assert {"title": "Thời hạn", "payload": "/ask_processing_time"} in msg["buttons"]
+    # /v1/answer itself keeps its contract: a carried procedure gets an answer, not a question
+    a = client.post("/v1/answer", json={"text": "vâng cảm ơn",
+                                        "procedure_id": "dang-ky-ket-hon"}).json()
+    assert a["status"] == "answer" and a["aspect"] == "overview"
