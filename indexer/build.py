@@ -22,7 +22,7 @@ from indexer.catalog.loader import Catalog
 from indexer.snapshot import catalog_files_hash, load_catalog_reusing
 from indexer.embedding import Embedder
 from indexer.passages import Passage, build_passages
-from indexer.text import lexical_tokens
+from indexer.text import LEXICAL_VERSION, lexical_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +86,10 @@ def _previous(index_dir: Path, model_id: str) -> tuple[dict[str, Any] | None, di
     with open(vdir / "passages.jsonl", encoding="utf-8") as fh:
         for i, line in enumerate(fh):
             rows[json.loads(line)["id"]] = i
-    with open(vdir / "tokens.jsonl", encoding="utf-8") as fh:
-        tokens = [json.loads(line) for line in fh]
+    tokens: list[list[str]] = []
+    if manifest.get("text_normalization") == LEXICAL_VERSION:
+        with open(vdir / "tokens.jsonl", encoding="utf-8") as fh:
+            tokens = [json.loads(line) for line in fh]
     vectors = None
     if manifest.get("model_id") == model_id:
         import faiss
@@ -131,6 +133,7 @@ def build_index(
     files_hash = catalog_files_hash(knowledge_dir)
     if (not force and old is not None and old.get("format") == store.FORMAT_VERSION
             and old.get("catalog_hash") == files_hash and old.get("model_id") == embedder.model_id
+            and old.get("text_normalization") == LEXICAL_VERSION
             and old.get("calibration") == calibration):
         return BuildResult(old["version"], True, ChangeReport(),
                            seconds=time.perf_counter() - started)
@@ -165,7 +168,7 @@ def build_index(
         "metric": "inner_product",
         "prompts": {"query": getattr(embedder, "query_prompt", ""),
                     "passage": getattr(embedder, "passage_prompt", "")},
-        "text_normalization": "nfc+lower+fold(đ->d)+underthesea",
+        "text_normalization": LEXICAL_VERSION,
         "catalog_hash": files_hash,
         "calibration": calibration,
     }

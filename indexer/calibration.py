@@ -20,7 +20,8 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
-FEATURES = ("fused", "dense", "lex", "fused_margin", "dense_margin", "lex_margin")
+FEATURES = ("fused", "dense", "lex", "name", "fused_margin", "dense_margin", "lex_margin",
+            "name_margin")
 MODE_FEATURES = {
     "hybrid": FEATURES,
     "dense": ("dense", "dense_margin"),
@@ -32,7 +33,8 @@ MODE_FEATURES = {
 class Calibration:
     """Ranking parameters plus ``confidence = sigmoid(w . (x - mean) / std + bias)``."""
 
-    alpha: float = 0.5  # fused = dense + alpha * lexical coverage
+    alpha: float = 0.5  # fused = dense + alpha * lexical coverage + beta * name match
+    beta: float = 0.0
     weights: dict[str, float] = field(default_factory=lambda: {"lex": 2.5, "fused_margin": 1.0})
     mean: dict[str, float] = field(default_factory=lambda: {"lex": 0.45, "fused_margin": 0.05})
     std: dict[str, float] = field(default_factory=lambda: {"lex": 0.15, "fused_margin": 0.05})
@@ -48,7 +50,7 @@ class Calibration:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"alpha": self.alpha, "weights": self.weights, "mean": self.mean, "std": self.std,
+        return {"alpha": self.alpha, "beta": self.beta, "weights": self.weights, "mean": self.mean, "std": self.std,
                 "bias": self.bias, "threshold": self.threshold, "fitted_on": self.fitted_on}
 
     @classmethod
@@ -114,7 +116,8 @@ def choose_threshold(conf_inscope: Sequence[float], conf_oos: Sequence[float], *
 
 
 def fit_calibration(rows: Sequence[dict[str, float]], labels: Sequence[int],
-                    inscope: Sequence[bool], *, alpha: float, fitted_on: str,
+                    inscope: Sequence[bool], *, alpha: float, beta: float = 0.0,
+                    fitted_on: str,
                     max_inscope_abstain: float = 0.05,
                     features: Sequence[str] = FEATURES) -> Calibration:
     """``labels[i]`` is 1 when the top procedure of question i was right; ``inscope[i]`` tells
@@ -125,7 +128,7 @@ def fit_calibration(rows: Sequence[dict[str, float]], labels: Sequence[int],
     std = x.std(axis=0)
     std[std == 0] = 1.0
     w, b = fit_logistic((x - mean) / std, np.asarray(labels, dtype=float))
-    cal = Calibration(alpha=alpha, weights=dict(zip(names, map(float, w))),
+    cal = Calibration(alpha=alpha, beta=beta, weights=dict(zip(names, map(float, w))),
                       mean=dict(zip(names, map(float, mean))),
                       std=dict(zip(names, map(float, std))), bias=float(b), fitted_on=fitted_on)
     conf = [cal.confidence(r) for r in rows]

@@ -23,7 +23,8 @@ from indexer.text import nfc
 
 logger = logging.getLogger(__name__)
 
-ALPHAS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.5)
+ALPHAS = (0.25, 0.5, 0.75, 1.0, 1.5)
+BETAS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5)
 
 
 def name_key(name: str) -> str:
@@ -126,26 +127,28 @@ def metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
 
 
 def calibrate(searcher: Any, questions: Sequence[Question], *, alphas: Sequence[float] = ALPHAS,
-              max_inscope_abstain: float = 0.05, fitted_on: str = "") -> Calibration:
-    """Choose the fusion weight by Recall@1/MRR, then fit confidence and the threshold.
+              betas: Sequence[float] = BETAS, max_inscope_abstain: float = 0.05,
+              fitted_on: str = "") -> Calibration:
+    """Choose the fusion weights by Recall@1/MRR, then fit confidence and the threshold.
 
     ``searcher`` is a ``Searcher``; its calibration is replaced while this runs.
     """
     names = names_to_ids(searcher.procedures)
+    grid = [(a, b) for a in alphas for b in betas]
     if searcher.mode != "hybrid":
-        alphas = alphas[:1]
-    open_cal = Calibration(threshold=-1.0)  # never abstain while choosing alpha
-    best: tuple[tuple[float, float], float] | None = None
-    for alpha in alphas:
-        searcher.set_calibration(Calibration(**{**open_cal.to_dict(), "alpha": alpha}))
+        grid = grid[:1]
+    open_cal = Calibration(threshold=-1.0).to_dict()  # never abstain while choosing weights
+    best: tuple[tuple[float, float], tuple[float, float]] | None = None
+    for alpha, beta in grid:
+        searcher.set_calibration(Calibration(**{**open_cal, "alpha": alpha, "beta": beta}))
         m = metrics(run(lambda q: searcher.search(q, top_k=5), questions, names))
         key = (m["recall_at_1"], m["mrr"])
-        logger.info("eval.calibrate.alpha", extra={"alpha": alpha, "r1": key[0], "mrr": key[1]})
+        logger.info("eval.calibrate.weights alpha=%s beta=%s r1=%s mrr=%s", alpha, beta, *key)
         if best is None or key > best[0]:
-            best = (key, alpha)
+            best = (key, (alpha, beta))
     assert best is not None
-    alpha = best[1]
-    searcher.set_calibration(Calibration(**{**open_cal.to_dict(), "alpha": alpha}))
+    alpha, beta = best[1]
+    searcher.set_calibration(Calibration(**{**open_cal, "alpha": alpha, "beta": beta}))
     outcomes = run(lambda q: searcher.search(q, top_k=5), questions, names)
     rows, labels, inscope = [], [], []
     for o in outcomes:
@@ -154,7 +157,7 @@ def calibrate(searcher: Any, questions: Sequence[Question], *, alphas: Sequence[
         rows.append(o.result.hits[0].features)
         labels.append(int(o.rank == 1))
         inscope.append(o.question.procedure is not None)
-    cal = fit_calibration(rows, labels, inscope, alpha=alpha, fitted_on=fitted_on,
+    cal = fit_calibration(rows, labels, inscope, alpha=alpha, beta=beta, fitted_on=fitted_on,
                           max_inscope_abstain=max_inscope_abstain,
                           features=MODE_FEATURES[searcher.mode])
     searcher.set_calibration(cal)

@@ -16,7 +16,7 @@ from indexer.catalog.schema import FaqEntry, Glossary, Procedure, StatusKind
 from indexer.passages import EXAMPLES, FAQ, PROCEDURE, Passage
 from indexer.results import FaqHit, ProcedureHit, SearchFilters, SearchResult
 from indexer.store import read_manifest
-from indexer.text import GlossaryIndex, fold, normalize
+from indexer.text import GlossaryIndex, fold, normalize, sound_key, syllables
 
 
 MODES = ("hybrid", "dense", "lexical")
@@ -35,6 +35,26 @@ class IndexState:
     glossary: GlossaryIndex
     calibration: Calibration
     by_owner: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    _names: dict[str, list[frozenset[str]]] = field(default_factory=dict)
+
+    def key_idf(self, key: str) -> float:
+        idx = self.bm25.vocab.get("~" + key)
+        return self.bm25.unseen_idf if idx is None else float(self.bm25.idf[idx])
+
+    def name_match(self, procedure_id: str, query_keys: set[str]) -> float:
+        """How completely the query names the procedure: over its name and aliases, the best
+        IDF-weighted share of the name's syllables (by sound key) that the query contains."""
+        names = self._names.get(procedure_id)
+        if names is None:
+            p = self.procedures[procedure_id]
+            names = [frozenset(sound_key(s) for s in syllables(n)) for n in p.all_names()]
+            self._names[procedure_id] = names
+        best = 0.0
+        for keys in names:
+            total = sum(self.key_idf(k) for k in keys)
+            if total:
+                best = max(best, sum(self.key_idf(k) for k in keys & query_keys) / total)
+        return best
 
     @classmethod
     def load(cls, vdir: Path) -> IndexState:
@@ -68,6 +88,7 @@ class _Entity:
     owner_id: str
     dense: float = -1.0
     lex: float = 0.0
+    name: float = 0.0
     fused: float = 0.0
     rows: dict[int, float] = field(default_factory=dict)  # passage row -> passage score
 
@@ -100,9 +121,9 @@ def _features(ranked: list[_Entity], i: int) -> dict[str, float]:
     e = ranked[i]
     others = [o for j, o in enumerate(ranked) if j != i]
     best = lambda attr: max((getattr(o, attr) for o in others), default=0.0)  # noqa: E731
-    return {"fused": e.fused, "dense": e.dense, "lex": e.lex,
+    return {"fused": e.fused, "dense": e.dense, "lex": e.lex, "name": e.name,
             "fused_margin": e.fused - best("fused"), "dense_margin": e.dense - best("dense"),
-            "lex_margin": e.lex - best("lex")}
+            "lex_margin": e.lex - best("lex"), "name_margin": e.name - best("name")}
 
 
 def rank(state: IndexState, query: str, tokens: list[str], vector: np.ndarray, *,
@@ -138,8 +159,12 @@ def rank(state: IndexState, query: str, tokens: list[str], vector: np.ndarray, *
         e.dense = max(e.dense, ds)
         e.lex = max(e.lex, lx)
         e.rows[row] = w_dense * ds + w_lex * lx
+    query_keys = {t[1:] for t in tokens if t.startswith("~")}
+    w_name = cal.beta if mode == "hybrid" else 0.0
     for e in entities.values():
-        e.fused = w_dense * e.dense + w_lex * e.lex
+        if e.kind == PROCEDURE:
+            e.name = state.name_match(e.owner_id, query_keys)
+        e.fused = w_dense * e.dense + w_lex * e.lex + w_name * e.name
     ranked = sorted(entities.values(), key=lambda e: e.fused, reverse=True)
 
     procs = [e for e in ranked if e.kind == PROCEDURE]

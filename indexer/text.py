@@ -17,6 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+# Bump when lexical_tokens changes: builds then re-tokenise instead of reusing stored tokens.
+LEXICAL_VERSION = "2:fold+soundkey+underthesea"
+
 _PUNCT_RE = re.compile(r"[^\w\s]|_", re.UNICODE)
 _SPACE_RE = re.compile(r"\s+")
 
@@ -144,8 +147,29 @@ def _segment(text: str) -> list[str]:
     return list(word_tokenize(text))
 
 
+_INITIALS = (("ngh", "ng"), ("kh", "kh"), ("tr", "ch"), ("gi", "d"), ("gh", "g"), ("s", "x"), ("r", "d"),
+             ("z", "d"), ("k", "c"))
+_FINALS = (("ng", "n"), ("nh", "n"), ("ch", "t"), ("c", "t"), ("y", "i"))
+
+
+@lru_cache(maxsize=65536)
+def sound_key(syllable: str) -> str:
+    """Fold a (folded) syllable over common spelling confusions, so "chú"/"trú",
+    "cướt"/"cước", "vắn"/"vắng", "kí"/"ký" share a key."""
+    for old, new in _INITIALS:
+        if syllable.startswith(old) and len(syllable) > len(old):
+            syllable = new + syllable[len(old):]
+            break
+    for old, new in _FINALS:
+        if syllable.endswith(old) and len(syllable) > len(old):
+            syllable = syllable[: -len(old)] + new
+            break
+    return syllable
+
+
 def lexical_tokens(text: str, *, segment: bool = True) -> list[str]:
-    """BM25 tokens: folded syllables plus folded multi-syllable words (IDF weighs stopwords)."""
+    """BM25 tokens: folded syllables, their sound keys (``~key``, for typos) and folded
+    multi-syllable words (``a_b``). IDF takes care of stopwords."""
     text = normalize(text)
     if not text:
         return []
@@ -153,10 +177,18 @@ def lexical_tokens(text: str, *, segment: bool = True) -> list[str]:
     tokens: list[str] = []
     for word in words:
         syllables = [fold(s) for s in normalize(word).split()]
-        tokens.extend(s for s in syllables if s)
+        for syl in syllables:
+            if syl:
+                tokens.append(syl)
+                tokens.append("~" + sound_key(syl))
         if len(syllables) > 1:
             tokens.append("_".join(syllables))
     return tokens
+
+
+def syllables(text: str) -> list[str]:
+    """Folded syllables of ``text`` (no segmentation): for name matching."""
+    return fold(normalize(text)).split()
 
 
 def warm_up() -> None:

@@ -9,6 +9,7 @@ from indexer.build import build_index
 from indexer.embedding import HashingEmbedder
 from indexer.errors import IndexerError, ModelMismatchError
 from indexer.search import Searcher, SearchFilters
+from indexer.text import lexical_tokens
 
 FIXTURE = Path(__file__).parent / "fixtures" / "search_small"
 
@@ -136,3 +137,10 @@ def test_loading_does_not_load_a_model(index_dir: Path) -> None:
     searcher = Searcher.load(index_dir)  # the default model may not even exist here
     assert searcher._embedder is None
     assert searcher.manifest["model_id"] == "fake:64"
+
+
+def test_name_match_prefers_the_procedure_the_query_names(searcher: Searcher) -> None:
+    state = searcher._state
+    keys = {t[1:] for t in lexical_tokens("lam giay khai sinh can gi") if t.startswith("~")}
+    assert state.name_match("dang-ky-khai-sinh", keys) == pytest.approx(1.0)  # an alias
+    assert state.name_match("dang-ky-khai-tu", keys) < 0.8

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.text import GlossaryIndex, analyze_query, expand_chat, fold, lexical_tokens, normalize
+from indexer.text import (GlossaryIndex, analyze_query, expand_chat, fold, lexical_tokens,
+                          normalize, sound_key)
 
 
 def test_normalize_lowercases_nfc_and_strips_punctuation() -> None:
@@ -49,3 +50,14 @@ def test_glossary_expansion_matches_any_accents_and_case() -> None:
 
 def test_empty_query_has_no_tokens() -> None:
     assert analyze_query("  ?! ").tokens == []
+
+
+@pytest.mark.parametrize(("typo", "right"), [("chú", "trú"), ("cướt", "cước"), ("vắn", "vắng"),
+                                             ("kí", "ký"), ("xinh", "sinh")])
+def test_common_misspellings_share_a_sound_key(typo: str, right: str) -> None:
+    assert "~" + sound_key(fold(right)) in lexical_tokens(typo)
+    assert sound_key(fold(typo)) == sound_key(fold(right))
+
+
+def test_sound_key_keeps_distinct_initials_apart() -> None:
+    assert sound_key("khai") == "khai" and sound_key("cai") != sound_key("khai")
