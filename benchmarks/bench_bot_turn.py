@@ -32,6 +32,9 @@ CONVERSATIONS: List[List[str]] = [
     ["cap lai the can cuoc het bao nhieu tien", "bao lau thi co"],
     ["đăng ký thường trú cần điều kiện gì", "các bước làm thế nào"],
     ["xin phiếu lý lịch tư pháp ở đâu", "cần mang theo gì"],
+    # A clarification choice (button payload), then follow-ups on the chosen procedure.
+    ['/choose_procedure{"procedure_id":"dang-ky-khai-sinh"}', "thế mất bao lâu?",
+     "còn lệ phí thì sao?"],
 ]
 
 
@@ -45,6 +48,7 @@ def run(rasa_url: str, rounds: int, timeout: float) -> Dict[str, object]:
     url = rasa_url.rstrip("/") + "/webhooks/rest/webhook"
     latencies: List[float] = []
     empty = 0
+    answered = 0  # replies carrying aspect quick replies, i.e. a composed catalogue answer
     with httpx.Client(timeout=timeout) as client:
         # Warm-up turn (model and index caches), not measured.
         client.post(url, json={"sender": f"bench-warmup-{uuid.uuid4().hex[:6]}",
@@ -59,11 +63,16 @@ def run(rasa_url: str, rounds: int, timeout: float) -> Dict[str, object]:
                     response = client.post(url, json={"sender": sender, "message": message})
                     latencies.append((time.perf_counter() - started) * 1000)
                     response.raise_for_status()
-                    if not response.json():
+                    messages = response.json()
+                    if not messages:
                         empty += 1
+                    if any(b.get("payload", "").startswith("/ask_")
+                           for m in messages for b in m.get("buttons") or []):
+                        answered += 1
     return {
         "turns": len(latencies),
         "empty_replies": empty,
+        "answered_turns": answered,
         "p50_ms": round(statistics.median(latencies), 1),
         "p95_ms": round(percentile(latencies, 0.95), 1),
         "mean_ms": round(statistics.fmean(latencies), 1),
