@@ -27,7 +27,9 @@ _SPACE_RE = re.compile(r"\s+")
 # normalisation. Domain abbreviations (CCCD, GPLX, đkkd...) live in the catalogue glossary.
 CHAT_WORDS: dict[str, str] = {
     "k": "không", "ko": "không", "kh": "không", "khg": "không", "hok": "không", "hông": "không",
-    "kô": "không", "j": "gì", "ji": "gì", "dc": "được", "đc": "được", "dk": "được", "đk": "được",
+    "kô": "không", "j": "gì", "ji": "gì", "dc": "được", "đc": "được",
+    "đk": "đăng ký", "dk": "đăng ký", "đky": "đăng ký", "dky": "đăng ký", "đki": "đăng ký",
+    "dki": "đăng ký", "kd": "kinh doanh", "dn": "doanh nghiệp",
     "ntn": "như thế nào", "nt": "như thế", "sao z": "sao vậy", "bn": "bao nhiêu",
     "bnhiu": "bao nhiêu", "bao nhiu": "bao nhiêu", "nhiu": "nhiêu", "mk": "mình", "mik": "mình",
     "mh": "mình", "vs": "với", "cx": "cũng", "cg": "cũng", "z": "vậy", "v": "vậy", "r": "rồi",
