@@ -254,7 +254,7 @@
 
   // -- open / close --------------------------------------------------------------------------
   var loaded = false;
-  function open() {
+  function open(moveFocus) {
     panel.hidden = false;
     bubble.setAttribute("aria-expanded", "true");
     root.classList.add("tthc-is-open");
@@ -264,7 +264,7 @@
       render({ role: "bot", text: T.welcome });
       loadHistory();
     }
-    input.focus();
+    if (moveFocus !== false) input.focus();  // not when re-opened by a page reload
   }
   function close() {
     panel.hidden = true;
@@ -273,7 +273,7 @@
     try { sessionStorage.removeItem(OPEN_KEY); } catch (e) { /* ignore */ }
     bubble.focus();
   }
-  bubble.addEventListener("click", function () { panel.hidden ? open() : close(); });
+  bubble.addEventListener("click", function () { panel.hidden ? open(true) : close(); });
   closeBtn.addEventListener("click", close);
   panel.addEventListener("keydown", function (ev) { if (ev.key === "Escape") close(); });
   form.addEventListener("submit", function (ev) {
@@ -288,7 +288,7 @@
     document.body.appendChild(root);
     var wasOpen = false;
     try { wasOpen = sessionStorage.getItem(OPEN_KEY) === "1"; } catch (e) { /* ignore */ }
-    if (wasOpen) open();
+    if (wasOpen) open(false);
   }
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
 })();
