@@ -51,11 +51,12 @@ def quality(args: argparse.Namespace, settings: IndexerSettings) -> dict[str, An
     sets = {"dev": dev}
     if args.fresh and Path(args.fresh).exists():
         sets["fresh"] = load_questions(args.fresh)
-    embedder = _embedder(settings)
+    searcher = Searcher.load(args.index or settings.index_dir, settings=settings)
+    committed = searcher.calibration
     out: dict[str, Any] = {}
     for mode in ("hybrid", "dense", "lexical"):
-        searcher = Searcher.load(args.index or settings.index_dir, embedder=embedder,
-                                 settings=settings, mode=mode)
+        searcher.mode = mode  # one searcher: the query-vector cache serves all three runs
+        searcher.set_calibration(committed)
         if mode != "hybrid" or args.recalibrate:
             calibrate(searcher, dev, fitted_on="dev")  # baselines: same procedure as hybrid
         names = names_to_ids(searcher.procedures)
@@ -75,13 +76,14 @@ def latency(args: argparse.Namespace, settings: IndexerSettings) -> dict[str, An
     searcher = Searcher.load(index, settings=settings)
     searcher.warm_up()
     queries = [q.q for q in load_questions(args.dev)][: args.queries]
-    timings, encode = [], []
+    timings, encode, cpu = [], [], []
     for _ in range(args.repeat):
         for q in queries:
             searcher.clear_cache()  # measure the encoder every time
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             searcher.search(q, top_k=5)
             timings.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
             t0 = time.perf_counter()
             searcher.embedder.encode_queries([q])
             encode.append((time.perf_counter() - t0) * 1000)
@@ -91,6 +93,9 @@ def latency(args: argparse.Namespace, settings: IndexerSettings) -> dict[str, An
             "p95_ms": round(_percentile(timings, 0.95), 2),
             "mean_ms": round(statistics.fmean(timings), 2),
             "encode_p50_ms": round(statistics.median(encode), 2),
+            "cpu_p50_ms": round(statistics.median(cpu), 2),
+            "cpu_p95_ms": round(_percentile(cpu, 0.95), 2),
+            "load_average": os.getloadavg(),
             "torch_threads": _torch_threads()}
 
 
@@ -100,40 +105,50 @@ def _torch_threads() -> int:
     return int(torch.get_num_threads())
 
 
+def _touch_one_procedure(knowledge: Path) -> None:
+    target = sorted((knowledge / "procedures").glob("*.yaml"))[0]
+    target.write_text(target.read_text(encoding="utf-8").replace(
+        "example_questions:\n", "example_questions:\n- câu hỏi thêm cho phép đo\n", 1),
+        encoding="utf-8")
+
+
 def build(args: argparse.Namespace, settings: IndexerSettings) -> dict[str, Any]:
-    """Full build, raw encoding ceiling, no-op and one-procedure incremental rebuild."""
+    """Full build (optionally of the first N procedures), the raw encoding ceiling on the same
+    passages, a no-op rebuild, and a rebuild after one procedure changes. With ``--index``,
+    the one-procedure rebuild is also measured on a copy of that index and the whole catalogue.
+    """
     from indexer.catalog.loader import load_catalog
     from indexer.passages import build_passages
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-build-"))
+    kw = {"progress": False, "calibration_file": settings.calibration_file,
+          "batch_size": settings.batch_size}
     try:
         knowledge = workdir / "knowledge"
         shutil.copytree(args.knowledge, knowledge)
-        index = Path(args.index) if args.index else workdir / "index"
+        if args.subset:  # full builds of a big catalogue take long on a shared CPU
+            for path in sorted((knowledge / "procedures").glob("*.yaml"))[args.subset:]:
+                path.unlink()
+        index = workdir / "index"
         embedder = _embedder(settings)
+        embedder.warm_up()
         t0 = time.perf_counter()
-        full = build_index(knowledge, index, embedder, force=True, progress=False,
-                           calibration_file=settings.calibration_file,
-                           batch_size=settings.batch_size)
+        full = build_index(knowledge, index, embedder, force=True, **kw)
         full_s = time.perf_counter() - t0
         texts = [p.text for p in build_passages(load_catalog(knowledge))]
+        from indexer.build import _encode
+
         t0 = time.perf_counter()
-        for i in range(0, len(texts), settings.batch_size):
-            embedder.encode_passages(texts[i : i + settings.batch_size])
+        _encode(embedder, texts, settings.batch_size, False)
         raw_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        noop = build_index(knowledge, index, embedder, progress=False,
-                           calibration_file=settings.calibration_file)
+        noop = build_index(knowledge, index, embedder, **kw)
         noop_s = time.perf_counter() - t0
-        target = sorted((knowledge / "procedures").glob("*.yaml"))[0]
-        target.write_text(target.read_text(encoding="utf-8").replace(
-            "example_questions:\n", "example_questions:\n- câu hỏi thêm cho phép đo\n", 1),
-            encoding="utf-8")
+        _touch_one_procedure(knowledge)
         t0 = time.perf_counter()
-        incr = build_index(knowledge, index, embedder, progress=False,
-                           calibration_file=settings.calibration_file)
+        incr = build_index(knowledge, index, embedder, **kw)
         incr_s = time.perf_counter() - t0
-        return {
+        result: dict[str, Any] = {
             "procedures": len(load_catalog(knowledge).procedures), "passages": full.passages,
             "full_build_s": round(full_s, 2),
             "full_build_passages_per_s": round(full.passages / full_s, 1),
@@ -142,8 +157,20 @@ def build(args: argparse.Namespace, settings: IndexerSettings) -> dict[str, Any]
             "raw_encode_passages_per_s": round(len(texts) / raw_s, 1),
             "noop_build_s": round(noop_s, 3), "noop": noop.noop,
             "incremental_build_s": round(incr_s, 2), "incremental_encoded": incr.encoded,
-            "incremental_changes": incr.changes.__dict__, "batch_size": settings.batch_size,
+            "batch_size": settings.batch_size, "load_average": os.getloadavg(),
         }
+        if args.index:
+            big_knowledge, big_index = workdir / "knowledge-full", workdir / "index-full"
+            shutil.copytree(args.knowledge, big_knowledge)
+            shutil.copytree(args.index, big_index)
+            build_index(big_knowledge, big_index, embedder, **kw)  # catch up, if needed
+            _touch_one_procedure(big_knowledge)
+            t0 = time.perf_counter()
+            big = build_index(big_knowledge, big_index, embedder, **kw)
+            result["incremental_full_catalogue_s"] = round(time.perf_counter() - t0, 2)
+            result["incremental_full_catalogue_passages"] = big.passages
+            result["incremental_full_catalogue_encoded"] = big.encoded
+        return result
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -195,6 +222,7 @@ def main() -> int:
     parser.add_argument("--passages", type=int, default=100_000)
     parser.add_argument("--out-index", help="keep the synthetic index here")
     parser.add_argument("--keep", action="store_true", help="keep the build work directory")
+    parser.add_argument("--subset", type=int, help="build: keep only the first N procedures")
     parser.add_argument("--recalibrate", action="store_true",
                         help="also refit the hybrid on dev (default: use the committed one)")
     parser.add_argument("--out", type=Path, help="also write the JSON result here")

@@ -146,8 +146,11 @@ def build_index(
 
     reuse = [rows.get(p.id) for p in passages]
     todo = [i for i, r in enumerate(reuse) if r is None or old_vectors is None]
-    embedder.warm_up()
-    dim = embedder.dim
+    if todo or old_vectors is None:
+        embedder.warm_up()
+        dim = embedder.dim
+    else:  # everything reused: no need to load the model
+        dim = int(old_vectors.shape[1])
     vectors = np.zeros((len(passages), dim), dtype=np.float32)
     if old_vectors is not None:
         have = [i for i, r in enumerate(reuse) if r is not None]
