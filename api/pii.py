@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 
 # Order matters: 12-digit CCCD before 10-digit phones before 9-digit CMND.
 _PATTERNS = [
@@ -19,16 +20,44 @@ def mask_pii(text: str) -> str:
     return text
 
 
+def _mask_arg(arg: object) -> object:
+    if isinstance(arg, str):
+        return mask_pii(arg)
+    if isinstance(arg, (int, float, bool)) or arg is None:
+        if isinstance(arg, int) and not isinstance(arg, bool) and 9 <= len(str(abs(arg))) <= 12:
+            return "[NUMBER]"  # an int has lost its leading 0: phone, CMND or CCCD alike
+        return arg
+    text = str(arg)
+    masked = mask_pii(text)
+    return masked if masked != text else arg
+
+
 class PiiMaskingFilter(logging.Filter):
-    """Rewrites the formatted message (and exception text) with numbers masked."""
+    """Masks the message template and each argument, keeping the record's shape (uvicorn's
+    access formatter unpacks ``record.args``); a record whose masked arguments no longer
+    format is reduced to its masked text."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a broken format string must not drop the record
-            message = str(record.msg)
-        record.msg = mask_pii(message)
-        record.args = None
+        if getattr(record, "_pii_masked", False):
+            return True
+        record._pii_masked = True  # type: ignore[attr-defined]
+        if isinstance(record.msg, str):
+            record.msg = mask_pii(record.msg)
+        original = record.args
+        if isinstance(original, tuple):
+            record.args = tuple(_mask_arg(a) for a in original)
+        elif isinstance(original, Mapping):
+            record.args = {k: _mask_arg(v) for k, v in original.items()}
+        if record.args:
+            try:
+                record.getMessage()
+            except (TypeError, ValueError):
+                record.args = original
+                try:
+                    text = record.getMessage()
+                except Exception:  # noqa: BLE001 - a broken format string must not drop it
+                    text = str(record.msg)
+                record.msg, record.args = mask_pii(text), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:

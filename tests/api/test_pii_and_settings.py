@@ -114,3 +114,26 @@ def test_unsafe_urls_from_rasa_are_dropped() -> None:
     ])
     assert [b["title"] for b in msgs[0].buttons] == ["ok", "call"]
     assert msgs[0].citation == {"label": "Nguồn: X", "url": None}
+
+
+def test_filter_keeps_uvicorn_access_records_formattable() -> None:
+    from uvicorn.logging import AccessFormatter
+
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1,
+                               '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5000", "GET", "/v1/search?q=0912345678", "1.1", 200),
+                               None)
+    PiiMaskingFilter().filter(record)
+    line = AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s').format(record)
+    assert line == '127.0.0.1:5000 - "GET /v1/search?q=[PHONE] HTTP/1.1" 200 OK'
+
+
+def test_filter_masks_numbers_passed_as_ints_and_objects() -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "id %s data %s",
+                               (1203004567, {"phone": "0912345678"}), None)
+    PiiMaskingFilter().filter(record)
+    assert "1203004567" not in record.getMessage()
+    assert "0912345678" not in record.getMessage()
+    bad = logging.LogRecord("x", logging.INFO, __file__, 1, "count %d", (123456789,), None)
+    PiiMaskingFilter().filter(bad)
+    assert bad.getMessage() == "count [CMND]"
