@@ -90,10 +90,13 @@ DEGRADED_NOTE = "chế độ hạn chế"  # the degraded-mode note added to cit
 
 
 async def conversation(client: httpx.AsyncClient, turns: int, latencies: list[float],
-                       errors: list[str], degraded: list[int], bar: tqdm) -> None:
+                       errors: list[str], degraded: list[int], bar: tqdm,
+                       vary: bool = False) -> None:
     sid = uuid.uuid4().hex
     for i in range(turns):
         text, payload = QUESTIONS[i % len(QUESTIONS)]
+        if vary and payload is None:  # defeat the searcher's query-vector cache
+            text = f"{text} {uuid.uuid4().hex[:6]}"
         body = {"session_id": sid, "text": text, **({"payload": payload} if payload else {})}
         started = time.perf_counter()
         try:
@@ -108,7 +111,8 @@ async def conversation(client: httpx.AsyncClient, turns: int, latencies: list[fl
         bar.update(1)
 
 
-async def run_level(url: str, concurrency: int, turns: int) -> dict[str, float]:
+async def run_level(url: str, concurrency: int, turns: int,
+                    vary: bool = False) -> dict[str, float]:
     latencies: list[float] = []
     errors: list[str] = []
     degraded: list[int] = []
@@ -116,8 +120,8 @@ async def run_level(url: str, concurrency: int, turns: int) -> dict[str, float]:
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
         with tqdm(total=concurrency * turns, desc=f"{concurrency} conv", leave=False) as bar:
             started = time.perf_counter()
-            await asyncio.gather(*(conversation(client, turns, latencies, errors, degraded, bar)
-                                   for _ in range(concurrency)))
+            await asyncio.gather(*(conversation(client, turns, latencies, errors, degraded, bar,
+                                                vary) for _ in range(concurrency)))
             wall = time.perf_counter() - started
     q = statistics.quantiles(latencies, n=100, method="inclusive")
     return {"concurrency": concurrency, "turns": len(latencies), "errors": len(errors),
@@ -137,6 +141,8 @@ def main() -> int:
     parser.add_argument("--levels", default="1,10,50")
     parser.add_argument("--turns", type=int, default=8, help="turns per conversation")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--vary", action="store_true",
+                        help="make every free-text question unique (no query-vector cache hits)")
     args = parser.parse_args()
     procs: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
@@ -146,13 +152,14 @@ def main() -> int:
             else:
                 url, procs = start_servers(args, Path(tmp))
             asyncio.run(run_level(url, 1, 3))  # warm-up (model, caches, connections)
-            rows = [asyncio.run(run_level(url, int(c), args.turns))
+            rows = [asyncio.run(run_level(url, int(c), args.turns, args.vary))
                     for c in args.levels.split(",")]
         finally:
             for p in procs:
                 p.terminate()
                 p.wait(timeout=15)
-    label = f"rasa={'external' if args.url else args.rasa} searcher={args.searcher}"
+    label = (f"rasa={'external' if args.url else args.rasa} searcher={args.searcher}"
+             f"{' vary' if args.vary else ''}")
     print(f"\n{label}")
     print("| concurrent conversations | turns | errors | degraded | p50 ms | p95 ms | max ms "
           "| turns/s |")
