@@ -94,7 +94,7 @@ class ApiSettings(BaseSettings):
     channel_max_concurrent_turns: int = Field(default=8, ge=1)  # webhook turns in flight
 
     search_top_k: int = Field(default=5, ge=2)
-    clarify_margin: float = Field(default=0.05, ge=0)
+    clarify_margin: float = Field(default=0.1, ge=0)  # top two closer than this: ask which
     switch_confidence: float = Field(default=0.5, ge=0, le=1)
 
     # Dossier status lookup (api/dossiers): local table or an upstream one-stop system.

@@ -69,7 +69,7 @@ def quick_replies(aspect: str | None) -> list[QuickReply]:
 class ComposerSettings:
     hotline: str = "1022"
     top_k: int = 5
-    clarify_margin: float = 0.05
+    clarify_margin: float = 0.1
     switch_confidence: float = 0.5
 
 
