@@ -35,12 +35,22 @@ class Calibration:
 
     alpha: float = 0.5  # fused = dense + alpha * lexical coverage + beta * name match
     beta: float = 0.0
+    # weights for queries typed without diacritics (the encoder reads them poorly, so the
+    # lexical signals, which fold diacritics, deserve more weight); None: same as above
+    alpha_plain: float | None = None
+    beta_plain: float | None = None
     weights: dict[str, float] = field(default_factory=lambda: {"lex": 2.5, "fused_margin": 1.0})
     mean: dict[str, float] = field(default_factory=lambda: {"lex": 0.45, "fused_margin": 0.05})
     std: dict[str, float] = field(default_factory=lambda: {"lex": 0.15, "fused_margin": 0.05})
     bias: float = 0.0
     threshold: float = 0.5
     fitted_on: str | None = None  # description of the data it was fitted on
+
+    def weights_for(self, plain: bool) -> tuple[float, float]:
+        """(alpha, beta) for a query with (``plain`` False) or without diacritics."""
+        if plain and self.alpha_plain is not None:
+            return self.alpha_plain, self.beta if self.beta_plain is None else self.beta_plain
+        return self.alpha, self.beta
 
     def confidence(self, features: dict[str, float]) -> float:
         z = self.bias
@@ -50,7 +60,8 @@ class Calibration:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"alpha": self.alpha, "beta": self.beta, "weights": self.weights, "mean": self.mean, "std": self.std,
+        return {"alpha": self.alpha, "beta": self.beta, "alpha_plain": self.alpha_plain,
+                "beta_plain": self.beta_plain, "weights": self.weights, "mean": self.mean, "std": self.std,
                 "bias": self.bias, "threshold": self.threshold, "fitted_on": self.fitted_on}
 
     @classmethod
@@ -117,6 +128,7 @@ def choose_threshold(conf_inscope: Sequence[float], conf_oos: Sequence[float], *
 
 def fit_calibration(rows: Sequence[dict[str, float]], labels: Sequence[int],
                     inscope: Sequence[bool], *, alpha: float, beta: float = 0.0,
+                    alpha_plain: float | None = None, beta_plain: float | None = None,
                     fitted_on: str,
                     max_inscope_abstain: float = 0.05,
                     features: Sequence[str] = FEATURES) -> Calibration:
@@ -128,7 +140,8 @@ def fit_calibration(rows: Sequence[dict[str, float]], labels: Sequence[int],
     std = x.std(axis=0)
     std[std == 0] = 1.0
     w, b = fit_logistic((x - mean) / std, np.asarray(labels, dtype=float))
-    cal = Calibration(alpha=alpha, beta=beta, weights=dict(zip(names, map(float, w))),
+    cal = Calibration(alpha=alpha, beta=beta, alpha_plain=alpha_plain, beta_plain=beta_plain,
+                      weights=dict(zip(names, map(float, w))),
                       mean=dict(zip(names, map(float, mean))),
                       std=dict(zip(names, map(float, std))), bias=float(b), fitted_on=fitted_on)
     conf = [cal.confidence(r) for r in rows]

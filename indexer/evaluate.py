@@ -19,12 +19,12 @@ from typing import Any
 from indexer.calibration import MODE_FEATURES, Calibration, fit_calibration
 from indexer.errors import IndexerError
 from indexer.results import SearchResult
-from indexer.text import nfc
+from indexer.text import is_plain, nfc
 
 logger = logging.getLogger(__name__)
 
-ALPHAS = (0.25, 0.5, 0.75, 1.0, 1.5)
-BETAS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5)
+ALPHAS = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
+BETAS = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5)
 
 
 def name_key(name: str) -> str:
@@ -138,17 +138,26 @@ def calibrate(searcher: Any, questions: Sequence[Question], *, alphas: Sequence[
     if searcher.mode != "hybrid":
         grid = grid[:1]
     open_cal = Calibration(threshold=-1.0).to_dict()  # never abstain while choosing weights
-    best: tuple[tuple[float, float], tuple[float, float]] | None = None
+    # accented and unaccented questions get their own weights (see Calibration.weights_for)
+    best: dict[bool, tuple[tuple[float, float], tuple[float, float]]] = {}
     for alpha, beta in grid:
         searcher.set_calibration(Calibration(**{**open_cal, "alpha": alpha, "beta": beta}))
-        m = metrics(run(lambda q: searcher.search(q, top_k=5), questions, names))
-        key = (m["recall_at_1"], m["mrr"])
-        logger.info("eval.calibrate.weights alpha=%s beta=%s r1=%s mrr=%s", alpha, beta, *key)
-        if best is None or key > best[0]:
-            best = (key, (alpha, beta))
-    assert best is not None
-    alpha, beta = best[1]
-    searcher.set_calibration(Calibration(**{**open_cal, "alpha": alpha, "beta": beta}))
+        outcomes = run(lambda q: searcher.search(q, top_k=5), questions, names)
+        for plain in (False, True):
+            part = [o for o in outcomes if is_plain(o.question.q) == plain]
+            if not part:
+                continue
+            m = metrics(part)
+            key = (m["recall_at_1"], m["mrr"])
+            logger.info("eval.calibrate.weights plain=%s alpha=%s beta=%s r1=%s mrr=%s",
+                        plain, alpha, beta, *key)
+            if plain not in best or key > best[plain][0]:
+                best[plain] = (key, (alpha, beta))
+    alpha, beta = best.get(False, best.get(True, ((0, 0), grid[0])))[1]
+    plain_weights = best.get(True, ((0, 0), (alpha, beta)))[1]
+    chosen = {**open_cal, "alpha": alpha, "beta": beta, "alpha_plain": plain_weights[0],
+              "beta_plain": plain_weights[1]}
+    searcher.set_calibration(Calibration(**chosen))
     outcomes = run(lambda q: searcher.search(q, top_k=5), questions, names)
     rows, labels, inscope = [], [], []
     for o in outcomes:
@@ -157,7 +166,9 @@ def calibrate(searcher: Any, questions: Sequence[Question], *, alphas: Sequence[
         rows.append(o.result.hits[0].features)
         labels.append(int(o.rank == 1))
         inscope.append(o.question.procedure is not None)
-    cal = fit_calibration(rows, labels, inscope, alpha=alpha, beta=beta, fitted_on=fitted_on,
+    cal = fit_calibration(rows, labels, inscope, alpha=alpha, beta=beta,
+                          alpha_plain=plain_weights[0], beta_plain=plain_weights[1],
+                          fitted_on=fitted_on,
                           max_inscope_abstain=max_inscope_abstain,
                           features=MODE_FEATURES[searcher.mode])
     searcher.set_calibration(cal)

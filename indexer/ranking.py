@@ -128,10 +128,11 @@ def _features(ranked: list[_Entity], i: int) -> dict[str, float]:
 
 def rank(state: IndexState, query: str, tokens: list[str], vector: np.ndarray, *,
          aspect: str | None, top_k: int, filters: SearchFilters, candidates: int,
-         mode: str = "hybrid") -> SearchResult:
+         mode: str = "hybrid", plain: bool = False) -> SearchResult:
     cal = state.calibration
+    alpha, beta = cal.weights_for(plain)
     w_dense = 0.0 if mode == "lexical" else 1.0
-    w_lex = 0.0 if mode == "dense" else (1.0 if mode == "lexical" else cal.alpha)
+    w_lex = 0.0 if mode == "dense" else (1.0 if mode == "lexical" else alpha)
     n = len(state.passages)
     k = min(candidates, n)
     rows: dict[int, tuple[float, float]] = {}
@@ -160,7 +161,7 @@ def rank(state: IndexState, query: str, tokens: list[str], vector: np.ndarray, *
         e.lex = max(e.lex, lx)
         e.rows[row] = w_dense * ds + w_lex * lx
     query_keys = {t[1:] for t in tokens if t.startswith("~")}
-    w_name = cal.beta if mode == "hybrid" else 0.0
+    w_name = beta if mode == "hybrid" else 0.0
     for e in entities.values():
         if e.kind == PROCEDURE:
             e.name = state.name_match(e.owner_id, query_keys)

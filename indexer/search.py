@@ -25,7 +25,7 @@ from indexer.calibration import Calibration
 from indexer.ranking import MODES, IndexState, rank
 from indexer.results import FaqHit, ProcedureHit, SearchFilters, SearchResult
 from indexer.settings import IndexerSettings
-from indexer.text import analyze_query
+from indexer.text import analyze_query, is_plain
 from indexer.text import warm_up as warm_up_text
 
 logger = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ class Searcher:
         vector = self._query_vector(analyzed.text)
         return rank(state, query, analyzed.tokens, vector, aspect=aspect, top_k=top_k,
                     filters=filters or SearchFilters(), candidates=self.settings.top_k_passages,
-                    mode=self.mode)
+                    mode=self.mode, plain=is_plain(query))
 
     def _query_vector(self, text: str) -> np.ndarray:
         """Encode with a small LRU cache (repeated questions are common in chat)."""

@@ -70,6 +70,12 @@ def fold(text: str) -> str:
     return "".join(_fold_char(ch) for ch in nfc(text))
 
 
+def is_plain(text: str) -> bool:
+    """True when the text has letters but no Vietnamese diacritics (typed "without accents")."""
+    text = normalize(text)
+    return text.isascii() and any(c.isalpha() for c in text)
+
+
 def _phrase_pattern(keys: Iterable[str]) -> re.Pattern[str]:
     alternatives = sorted(set(keys), key=len, reverse=True)
     return re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in alternatives) + r")(?!\w)")
