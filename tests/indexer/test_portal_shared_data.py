@@ -50,7 +50,7 @@ def test_time_and_fee_rates_the_data_supports(imported: ImportResult) -> None:
     assert check["overlapping_codes"] == 708
     assert summary["complete_rate"] >= 0.88  # measured 0.8878
     assert check["fee_agree_rate"] >= 0.90  # measured 0.9011
-    assert check["same_decision_time_agree_rate"] >= 0.85  # measured 0.8775
+    assert check["same_decision"]["time_agree_rate"] >= 0.85  # measured 0.8775
 
 
 def test_no_time_stated_in_the_source_is_lost(imported: ImportResult) -> None:
