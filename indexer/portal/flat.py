@@ -48,6 +48,11 @@ _TEXT_TIME_RE = re.compile(
 )
 _GLUED_RE = re.compile(r"(\d+)(\d[\d.,]*) (Việt Nam Đồng|VNĐ|Đồng|USD)")
 NO_UNIT = "the portal record gives {value} without a unit of time"
+# A bare "1" is a placeholder far more often than a time: of the 29 codes of the cross-check
+# whose crawl has a bare 1 and whose Word export states a time, only 2 say "1 <unit>" (the rest
+# "trong ngày", "5 ngày làm việc"...). A "01 ngày làm việc" in the steps is then an intermediate
+# deadline, not the limit, so no unit is looked up for it.
+NO_UNIT_FOR_ONE = " (a bare 1 is usually a placeholder; no unit is taken from the steps)"
 
 
 def _paren(text: str) -> tuple[str, str]:
@@ -133,12 +138,12 @@ def parse_channels(text: str, context: list[str]) -> tuple[list[Channel], list[s
         if bare is None and time is None:
             time = leading_time(description)
         if bare is not None and time is None:
-            unit = unit_for_value(bare, [description, *context])
+            unit = unit_for_value(bare, [description, *context]) if bare != 1 else None
             if unit is not None:
                 time = make_time(bare, unit, note=f"unit not in the portal table; taken from the "
                                                    f"procedure text ('{bare:g} {unit.value}')")
             else:
-                note = NO_UNIT.format(value=f"{bare:g}")
+                note = NO_UNIT.format(value=f"{bare:g}") + (NO_UNIT_FOR_ONE if bare == 1 else "")
                 notes.append(f"{start.group(1)}: {note}")
         if kind is None:
             continue

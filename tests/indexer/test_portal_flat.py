@@ -49,14 +49,29 @@ def test_lost_unit_without_evidence_leaves_the_time_empty() -> None:
     channels, notes = parse_channels(H + "Trực tuyến1Miễn phí", ["trong ngày làm việc tiếp theo"])
     assert channels[0].time is None
     assert "gives 1 without a unit" in channels[0].note
-    assert notes == ["Trực tuyến: the portal record gives 1 without a unit of time"]
+    assert notes == ["Trực tuyến: the portal record gives 1 without a unit of time (a bare 1 "
+                     "is usually a placeholder; no unit is taken from the steps)"]
+
+
+def test_bare_one_takes_no_unit_from_an_intermediate_deadline() -> None:
+    steps = "Trong thời hạn 01 (một) ngày làm việc kể từ ngày nhận hồ sơ, cơ quan tiếp nhận chuyển"
+    channels, notes = parse_channels(H + "Trực tiếp1Miễn phí", [steps])
+    assert channels[0].time is None
+    assert "gives 1 without a unit" in notes[0]
+    # any other bare number still takes the unit its own record gives it
+    channels, notes = parse_channels(H + "Trực tiếp2Miễn phí", [steps.replace("01 (một)", "02")])
+    assert (channels[0].time.value, channels[0].time.unit) == (2, TimeUnit.working_days)
 
 
 def test_time_glued_to_fee_is_split_only_when_the_note_names_the_amount() -> None:
-    glued = H + "Trực tuyến1100 VNĐ(Phí công bố: 100.000 đồng/lần)"
-    channels, _ = parse_channels(glued, ["Thời hạn 01 ngày làm việc"])
+    glued = H + "Trực tuyến3100 VNĐ(Phí công bố: 100.000 đồng/lần)"
+    channels, _ = parse_channels(glued, ["Thời hạn 03 ngày làm việc"])
     assert channels[0].fee.amount_vnd == 100
-    assert (channels[0].time.value, channels[0].time.unit) == (1, TimeUnit.working_days)
+    assert (channels[0].time.value, channels[0].time.unit) == (3, TimeUnit.working_days)
+    # a glued bare 1 is split from the fee but, like any bare 1, gets no unit
+    channels, notes = parse_channels(glued.replace("3100", "1100"), ["Thời hạn 01 ngày làm việc"])
+    assert channels[0].fee.amount_vnd == 100 and channels[0].time is None
+    assert "gives 1 without a unit" in notes[0]
     ambiguous, notes = parse_channels(H + "Trực tuyến120,000 VNĐ", [])
     assert ambiguous[0].time is None and ambiguous[0].fee is None
 
