@@ -20,6 +20,7 @@ from indexer.text import GlossaryIndex, fold, normalize, sound_key, syllables
 
 
 MODES = ("hybrid", "dense", "lexical")
+FAISS_THREADS = 1
 
 
 @dataclass
@@ -35,7 +36,8 @@ class IndexState:
     glossary: GlossaryIndex
     calibration: Calibration
     by_owner: dict[tuple[str, str], list[int]] = field(default_factory=dict)
-    _names: dict[str, list[frozenset[str]]] = field(default_factory=dict)
+    _names: dict[str, list[tuple[frozenset[str], dict[str, float], float]]] = field(
+        default_factory=dict)
 
     def key_idf(self, key: str) -> float:
         idx = self.bm25.vocab.get("~" + key)
@@ -46,20 +48,23 @@ class IndexState:
         IDF-weighted share of the name's syllables (by sound key) that the query contains."""
         names = self._names.get(procedure_id)
         if names is None:
-            p = self.procedures[procedure_id]
-            names = [frozenset(sound_key(s) for s in syllables(n)) for n in p.all_names()]
+            names = []
+            for name in self.procedures[procedure_id].all_names():
+                keys = frozenset(sound_key(s) for s in syllables(name))
+                idf = {k: self.key_idf(k) for k in keys}
+                names.append((keys, idf, sum(idf.values())))
             self._names[procedure_id] = names
         best = 0.0
-        for keys in names:
-            total = sum(self.key_idf(k) for k in keys)
+        for keys, idf, total in names:
             if total:
-                best = max(best, sum(self.key_idf(k) for k in keys & query_keys) / total)
+                best = max(best, sum(idf[k] for k in keys & query_keys) / total)
         return best
 
     @classmethod
     def load(cls, vdir: Path) -> IndexState:
         import faiss
 
+        faiss.omp_set_num_threads(FAISS_THREADS)  # one query at a time: extra threads only spin
         manifest = read_manifest(vdir)
         with open(vdir / "passages.jsonl", encoding="utf-8") as fh:
             passages = [Passage.from_dict(json.loads(line)) for line in fh]
@@ -117,13 +122,34 @@ def _override(p: Procedure, province: str | None) -> dict[str, Any] | None:
     return None
 
 
-def _features(ranked: list[_Entity], i: int) -> dict[str, float]:
+_FEATURE_ATTRS = ("fused", "dense", "lex", "name")
+
+
+def _features(ranked: list[_Entity], i: int,
+              top2: dict[str, tuple[float, float, int]]) -> dict[str, float]:
+    """Signals of entity ``i`` and its margin over the best other entity, per signal."""
     e = ranked[i]
-    others = [o for j, o in enumerate(ranked) if j != i]
-    best = lambda attr: max((getattr(o, attr) for o in others), default=0.0)  # noqa: E731
-    return {"fused": e.fused, "dense": e.dense, "lex": e.lex, "name": e.name,
-            "fused_margin": e.fused - best("fused"), "dense_margin": e.dense - best("dense"),
-            "lex_margin": e.lex - best("lex"), "name_margin": e.name - best("name")}
+    out = {}
+    for attr in _FEATURE_ATTRS:
+        value = getattr(e, attr)
+        first, second, first_at = top2[attr]
+        out[attr] = value
+        out[f"{attr}_margin"] = value - (second if first_at == i else first)
+    return out
+
+
+def _top2(ranked: list[_Entity]) -> dict[str, tuple[float, float, int]]:
+    out = {}
+    for attr in _FEATURE_ATTRS:
+        first, second, first_at = 0.0, 0.0, -1
+        for i, e in enumerate(ranked):
+            v = getattr(e, attr)
+            if first_at < 0 or v > first:
+                first, second, first_at = v, first if first_at >= 0 else 0.0, i
+            elif v > second:
+                second = v
+        out[attr] = (first, second, first_at)
+    return out
 
 
 def rank(state: IndexState, query: str, tokens: list[str], vector: np.ndarray, *,
@@ -170,9 +196,11 @@ def rank(state: IndexState, query: str, tokens: list[str], vector: np.ndarray, *
 
     procs = [e for e in ranked if e.kind == PROCEDURE]
     faqs = [e for e in ranked if e.kind == FAQ]
-    hits = [_procedure_hit(state, procs, i, aspect, filters) for i in range(len(procs))]
+    ptop, ftop = _top2(procs), _top2(faqs)
+    hits = [_procedure_hit(state, procs, i, aspect, filters, ptop)
+            for i in range(min(len(procs), top_k))]
     hits = _with_replacements(state, hits, filters)[:top_k]
-    faq_hits = [_faq_hit(state, faqs, i) for i in range(min(len(faqs), top_k))]
+    faq_hits = [_faq_hit(state, faqs, i, ftop) for i in range(min(len(faqs), top_k))]
     confidence = hits[0].confidence if hits else 0.0
     abstain = confidence < cal.threshold
     faq_answer = None
@@ -184,10 +212,11 @@ def rank(state: IndexState, query: str, tokens: list[str], vector: np.ndarray, *
 
 
 def _procedure_hit(state: IndexState, procs: list[_Entity], i: int, aspect: str | None,
-                   filters: SearchFilters) -> ProcedureHit:
+                   filters: SearchFilters, top2: dict[str, tuple[float, float, int]],
+                   ) -> ProcedureHit:
     e = procs[i]
     p = state.procedures[e.owner_id]
-    feats = _features(procs, i)
+    feats = _features(procs, i, top2)
     best: dict[str, tuple[float, int]] = {}
     for row, score in e.rows.items():
         a = state.passages[row].aspect
@@ -234,10 +263,11 @@ def _with_replacements(state: IndexState, hits: list[ProcedureHit],
     return out
 
 
-def _faq_hit(state: IndexState, faqs: list[_Entity], i: int) -> FaqHit:
+def _faq_hit(state: IndexState, faqs: list[_Entity], i: int,
+             top2: dict[str, tuple[float, float, int]]) -> FaqHit:
     e = faqs[i]
     f = state.faqs[e.owner_id]
     main = next(state.passages[r] for r in state.by_owner[(FAQ, f.id)]
                 if state.passages[r].aspect == FAQ)
     return FaqHit(f.id, f.question, f.answer, e.fused,
-                  state.calibration.confidence(_features(faqs, i)), main)
+                  state.calibration.confidence(_features(faqs, i, top2)), main)
