@@ -13,7 +13,7 @@ import httpx
 
 REPO = Path(__file__).resolve().parents[2]
 RASA_BIN = REPO / ".venv-rasa" / "bin" / "rasa"
-RASA_MODEL = REPO / "bot" / "models" / "current.tar.gz"
+RASA_MODEL = REPO / "bot" / "models" / "bot.tar.gz"
 
 
 def free_port() -> int:
