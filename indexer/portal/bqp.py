@@ -25,6 +25,7 @@ from indexer.portal.values import (
     parse_fee_cell,
     parse_time,
     procedure_name,
+    valid_dossier_time,
 )
 
 
@@ -50,7 +51,8 @@ def parse_bqp_json(path: Path) -> PortalRecord:
         if kind is None:
             continue
         note = optional(row.get("mo_ta"))
-        time = parse_time(row.get("thoi_han_giai_quyet", "")) or leading_time(note)
+        time = (parse_time(row.get("thoi_han_giai_quyet", "")) or leading_time(note)
+                or valid_dossier_time(note))
         channels.append(Channel(kind=kind, time=time,
                                 fee=parse_fee_cell(row.get("phi_le_phi", "")),
                                 note=note[:600] if note else None))

@@ -34,6 +34,7 @@ from indexer.portal.values import (
     parse_time,
     procedure_name,
     unit_for_value,
+    valid_dossier_time,
 )
 
 CHANNEL_HEADER = "Hình thức nộpThời gianPhí, lệ phíMô tả"
@@ -136,7 +137,7 @@ def parse_channels(text: str, context: list[str]) -> tuple[list[Channel], list[s
         description = description.strip()
         note = None
         if bare is None and time is None:
-            time = leading_time(description)
+            time = leading_time(description) or valid_dossier_time(description)
         if bare is not None and time is None:
             unit = unit_for_value(bare, [description, *context]) if bare != 1 else None
             if unit is not None:

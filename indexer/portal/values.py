@@ -141,6 +141,29 @@ def leading_time(text: str | None) -> ProcessingTime | None:
                      note=f"time cell empty; taken from the description: {text[:400]}")
 
 
+_VALID_DOSSIER_RE = re.compile(
+    rf"trường hợp (?:hồ sơ )?hợp lệ\s*:\s*(?:trong thời hạn\s*)?(?:không quá\s*)?"
+    rf"(\d+(?:[.,]\d+)?)\s*(?:\([^)]{{1,20}}\)\s*)?({UNIT_PATTERN})\b(?=\s*(?:[,.;]|kể từ|$))",
+    re.IGNORECASE,
+)
+
+
+def valid_dossier_time(text: str | None) -> ProcessingTime | None:
+    """The time a description gives for a valid dossier ("- Trường hợp hồ sơ hợp lệ: Trong thời
+    hạn 25 ngày làm việc, kể từ ..."), the processing time when the time cell is empty.
+
+    The "không hợp lệ" clause (a notice to complete the dossier) never matches, nor does a
+    compound time ("30 ngày và 05 ngày làm việc").
+    """
+    text = clean(text).replace("\n", " ")
+    m = _VALID_DOSSIER_RE.search(text)
+    if not m:
+        return None
+    return make_time(number(m.group(1)), UNITS[m.group(2).lower()],
+                     note=f"time cell empty; taken from the description's clause for a valid "
+                          f"dossier: {m.group(0)[:200]}")
+
+
 def unit_for_value(value: float, texts: list[str]) -> TimeUnit | None:
     """The unit the record's own text gives the number ``value`` ("05 (năm) ngày làm việc")."""
     value = float(value)

@@ -31,6 +31,7 @@ from indexer.portal.values import (
     parse_fee_cell,
     parse_time,
     procedure_name,
+    valid_dossier_time,
 )
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -99,7 +100,8 @@ def _channels(rows: list[list[str]]) -> list[Channel]:
         if len(row) < 3 or (kind := channel_kind(row[0])) is None:
             continue
         description = optional(row[3]) if len(row) > 3 else None
-        time = parse_time(row[1]) or leading_time(description)
+        time = (parse_time(row[1]) or leading_time(description)
+                or valid_dossier_time(description))
         channels.append(Channel(kind=kind, time=time, fee=parse_fee_cell(row[2]),
                                 note=description[:600] if description else None))
     return channels

@@ -30,13 +30,14 @@ PARAGRAPHS_BEFORE = [
 
 
 def make_word_export(path: Path, *, code: str = "9.999991", time: str = "05 Ngày làm việc",
-                     fee: str = "Lệ phí : 50000 Đồng (50.000 đồng/lần)") -> Path:
+                     fee: str = "Lệ phí : 50000 Đồng (50.000 đồng/lần)",
+                     description: str = "Nộp tại Bộ phận Một cửa") -> Path:
     """A file laid out like the portal's "Chi tiết thủ tục hành chính" export."""
     document = docx.Document()
     for text in PARAGRAPHS_BEFORE:
         document.add_paragraph(text.replace("9.999991", code))
     rows = [["Hình thức nộp", "Thời hạn giải quyết", "Phí, lệ phí", "Mô tả"],
-            ["Trực tiếp", time, fee, "Nộp tại Bộ phận Một cửa"],
+            ["Trực tiếp", time, fee, description],
             ["Trực tuyến", time, "", ""]]
     _table(document, rows)
     document.add_paragraph("Thành phần hồ sơ: ")
@@ -83,6 +84,16 @@ def test_word_export(tmp_path: Path) -> None:
         "01/2020/QH14", "Luật thử nghiệm", date(2020, 6, 21), "Quốc Hội")
     assert rec.conditions == [] and rec.result == "Giấy xác nhận"
     assert rec.url == "https://example.gov.vn/x"
+
+
+def test_word_export_empty_time_cell_takes_the_valid_dossier_clause(tmp_path: Path) -> None:
+    description = ("- Trường hợp hồ sơ không hợp lệ: Trong thời hạn 05 ngày làm việc, Sở thông báo."
+                   "\n- Trường hợp hồ sơ hợp lệ: 30 ngày làm việc, kể từ ngày nhận đủ hồ sơ.")
+    path = make_word_export(tmp_path / "9_999991.docx", time="", description=description)
+    in_person, online = parse_word_export(path).channels
+    assert (in_person.time.value, in_person.time.unit) == (30, TimeUnit.working_days)
+    assert "valid dossier" in in_person.time.note
+    assert online.time is None  # its own description is empty: nothing is borrowed
 
 
 def test_word_export_without_grid_is_read(tmp_path: Path) -> None:

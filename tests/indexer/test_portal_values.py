@@ -17,6 +17,7 @@ from indexer.portal.values import (
     parse_time,
     procedure_name,
     unit_for_value,
+    valid_dossier_time,
 )
 
 
@@ -58,6 +59,29 @@ def test_free_text_time_keeps_the_text_as_note() -> None:
 def test_leading_time(text: str, expected: tuple[float, TimeUnit] | None) -> None:
     time = leading_time(text)
     assert (None if time is None else (time.value, time.unit)) == expected
+
+
+INVALID = "- Trường hợp hồ sơ không hợp lệ: Trong thời hạn 05 ngày làm việc, cơ quan thông báo.\n"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (INVALID + "- Trường hợp hồ sơ hợp lệ: Trong thời hạn 25 ngày làm việc, kể từ ngày nhận đủ",
+     (25, TimeUnit.working_days)),
+    (INVALID + "- Trường hợp hợp lệ: 30 ngày làm việc, kể từ ngày nhận đủ hồ sơ.",
+     (30, TimeUnit.working_days)),
+    ("2. Trường hợp hồ sơ hợp lệ: 70 ngày kể từ ngày nhận đủ hồ sơ", (70, TimeUnit.days)),
+    # only the clause for an incomplete dossier: that is a notice, not the processing time
+    (INVALID, None),
+    # a compound time has no single value
+    (INVALID + "2. Trường hợp hồ sơ hợp lệ: 30 ngày và 05 ngày làm việc, cụ thể:", None),
+    ("Trong thời hạn 05 ngày làm việc kể từ ngày nhận hồ sơ hợp lệ", None),
+    (None, None),
+])
+def test_valid_dossier_time(text: str | None, expected: tuple[float, TimeUnit] | None) -> None:
+    time = valid_dossier_time(text)
+    assert (None if time is None else (time.value, time.unit)) == expected
+    if time is not None:
+        assert time.note.startswith("time cell empty; taken from the description's clause")
 
 
 def test_unit_for_value_reads_the_record_text() -> None:
