@@ -111,8 +111,13 @@ class AnswerComposer:
         carried = self._known(req.procedure_id)
 
         if carried is not None:
-            if not abstain and not bare_follow_up(req.text) and self._names_other(hits, carried.id):
-                return self._answer(self._proc(hits[0].procedure_id), aspect, hits[0].confidence)
+            others = ([] if abstain or bare_follow_up(req.text)
+                      else self._named_others(hits, carried.id))
+            if len(others) == 1:
+                return self._answer(self._proc(others[0].procedure_id), aspect,
+                                    others[0].confidence)
+            if len(others) > 1:  # names another procedure, but not which one: ask
+                return self._clarify(others, aspect)
             conf = next((h.confidence for h in hits if h.procedure_id == carried.id), 1.0)
             return self._answer(carried, aspect, conf)
         faq = self._faq(result) if req.text else None
@@ -165,14 +170,19 @@ class AnswerComposer:
         top = unique[0].confidence
         return [h for h in unique[:3] if top - h.confidence < self.settings.clarify_margin]
 
-    def _names_other(self, hits: list[HitLike], current_id: str) -> bool:
-        """True when the text confidently names a procedure other than ``current_id``."""
+    def _named_others(self, hits: list[HitLike], current_id: str) -> list[HitLike]:
+        """The procedures other than ``current_id`` that the text names ([] if none).
+
+        One hit means switch to it; several close together mean the text names another
+        procedure without saying which, so the citizen is asked rather than answered about the
+        procedure of the previous question.
+        """
         if not hits or hits[0].procedure_id == current_id:
-            return False
+            return []
         if hits[0].confidence < self.settings.switch_confidence:
-            return False
+            return []
         close = self._close_hits(hits)
-        return not any(h.procedure_id == current_id for h in close) and len(close) == 1
+        return [] if any(h.procedure_id == current_id for h in close) else close
 
     def is_vague(self, text: str) -> bool:
         """The text names neither a procedure nor an aspect (e.g. "vâng", "cảm ơn")."""

@@ -8,7 +8,7 @@ from datetime import date
 from api.schemas.answer import AnswerRequest
 from api.services.composer import AnswerComposer, ComposerSettings, quick_replies
 from api.services.render import format_fee, format_time, vnd
-from api_fakes import FakeSearcher
+from api_fakes import FakeHit, FakeSearcher
 from indexer.catalog.schema import FaqEntry, Fee, ProcessingTime, Source, SourceKind, TimeUnit
 
 FAQ = FaqEntry(
@@ -94,3 +94,24 @@ def test_bare_follow_up_never_switches_procedure() -> None:
     assert a.procedure is not None and a.procedure.id == "dang-ky-ket-hon"
     b = c.compose(AnswerRequest(text="còn khai tử thì lệ phí sao", procedure_id="dang-ky-ket-hon"))
     assert b.procedure is not None and b.procedure.id == "dang-ky-khai-tu"
+
+
+class TwoKhaiSinhSearcher(FakeSearcher):
+    """The text names khai sinh, and two khai sinh procedures score the same."""
+
+    def search(self, query, *, top_k=5, filters=None):  # type: ignore[no-untyped-def]
+        result = super().search(query, top_k=top_k)
+        if "khai sinh" in query:
+            a = FakeHit("dang-ky-khai-sinh", "Đăng ký khai sinh", None, 0.9, 0.9)
+            b = FakeHit("dang-ky-khai-tu", "Đăng ký khai tử", None, 0.88, 0.88)
+            result.hits, result.abstain = [a, b], False
+        return result
+
+
+def test_naming_another_procedure_ambiguously_asks_instead_of_keeping_the_old_one() -> None:
+    c = AnswerComposer(TwoKhaiSinhSearcher(), ComposerSettings())
+    a = c.compose(AnswerRequest(text="khai sinh hết bao nhiêu tiền", aspect="fee",
+                                procedure_id="dang-ky-ket-hon"))
+    assert a.status == "clarify"
+    assert [x.id for x in a.candidates] == ["dang-ky-khai-sinh", "dang-ky-khai-tu"]
+    assert a.aspect == "fee"
