@@ -25,8 +25,10 @@ def _reason(result: ImportResult, code: str) -> str:
     notes = " ".join(n for r in records for n in r.notes)
     if "run together" in notes:
         return "time and fee glued together, cannot be split"
+    if "gives 1 without a unit" in notes:
+        return "bare '1' without a unit (a placeholder; no unit taken from the steps)"
     if "without a unit" in notes:
-        return "bare number without a unit (mostly '1'), unit not in the record text"
+        return "bare number other than 1 without a unit, and no unit in the record text"
     return "no time stated in the source (blank, 'Không quy định', '0 Giờ', free text)"
 
 
@@ -40,8 +42,10 @@ def breakdown(result: ImportResult) -> dict[str, object]:
     recovered = sum(any(c.time and c.time.note and "unit not in the portal table" in c.time.note
                         for c in r.channels) for r in flat)
     lost = sum(any("without a unit" in n for n in r.notes) for r in flat)
-    from_description = sum(any(c.time and c.time.note and "taken from the description" in
+    from_description = sum(any(c.time and c.time.note and "taken from the description:" in
                                c.time.note for c in r.channels) for r in result.records)
+    from_valid_clause = sum(any(c.time and c.time.note and "clause for a valid dossier" in
+                                c.time.note for c in r.channels) for r in result.records)
     per_source = Counter(r.source for r in result.records)
     no_agency = sum("agency" in p.source.unverified for p in result.procedures.values())
     return {
@@ -49,6 +53,7 @@ def breakdown(result: ImportResult) -> dict[str, object]:
         "json_records_unit_lost": recovered + lost,
         "json_records_unit_recovered_from_text": recovered,
         "records_time_from_description_column": from_description,
+        "records_time_from_valid_dossier_clause": from_valid_clause,
         "procedures_without_agency": no_agency,
         "incomplete_by_reason": dict(incomplete.most_common()),
     }

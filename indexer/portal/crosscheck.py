@@ -30,6 +30,7 @@ CAUSES = (
     "json_states_no_time",  # the crawl has no time (bare number, "Không có thông tin", glued)
     "docx_states_no_time",  # the Word export has none ("Không quy định", "0 Giờ", blank)
     "channel_rows_differ",  # per-channel agreement holds; a channel or extra row is in one only
+    "one_lists_more_times",  # per channel one set holds the other (extra "05 ngày" row)
     "unit_differs_only",  # same values per channel, different unit ("ngày" vs "ngày làm việc")
     "different_decision",  # both state different times and cite different decisions
     "same_decision_value_differs",  # both state different times under the same decision
@@ -83,6 +84,8 @@ def time_cause(flat: PortalRecord, word: PortalRecord) -> str:
         return "channel_rows_differ"
     fk, wk = kind_times(flat), kind_times(word)
     shared = fk.keys() & wk.keys()
+    if shared and all(fk[k] <= wk[k] or wk[k] <= fk[k] for k in shared):
+        return "one_lists_more_times"
     fv, wv = _values_only(fk), _values_only(wk)
     if shared and all(fv[k] == wv[k] for k in shared):
         return "unit_differs_only"

@@ -41,6 +41,8 @@ def test_time_causes() -> None:
     assert time_cause(rec("dvc-json", (IN, None, None)), flat) == "json_states_no_time"
     assert time_cause(flat, rec("dvc-docx", (IN, None, None))) == "docx_states_no_time"
     assert time_cause(flat, rec("dvc-docx", (IN, 5, WD))) == "channel_rows_differ"
+    assert time_cause(flat, rec("dvc-docx", (IN, 5, WD), (IN, 3, WD), (ON, 5, WD))
+                      ) == "one_lists_more_times"
     assert time_cause(flat, rec("dvc-docx", (IN, 10, WD), decision="2/QĐ-TEST")
                       ) == "different_decision"
     assert time_cause(flat, rec("dvc-docx", (IN, 10, WD), decision="Quyết định số 1/qđ-test")

@@ -3,7 +3,7 @@
 Issue 3's targets: at least 95% of the 4,400+ records become valid procedures with name, code,
 level, field and a channel with a time, and time and fee agree on at least 90% of the 708 codes
 found in both the JSON crawl and the Word exports. Measured (docs/benchmarks/catalog.md): every
-record becomes a valid procedure, but only ~89% state a usable time, and the two sources often
+record becomes a valid procedure, but only ~88% state a usable time, and the two sources often
 carry different versions of a procedure (different publishing decisions). The targets the data
 cannot support are kept below as strict xfails, so meeting them later turns the suite red until
 they are promoted; the parser itself is held to "no time in the source is lost".
@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from indexer.portal.importer import ImportResult, run_import
+from indexer.portal.values import valid_dossier_time
 from indexer.portal.worddoc import read_body
 
 pytestmark = pytest.mark.shared_data
@@ -48,9 +49,31 @@ def test_time_and_fee_rates_the_data_supports(imported: ImportResult) -> None:
     summary = imported.summary()
     check = summary["crosscheck"]
     assert check["overlapping_codes"] == 708
-    assert summary["complete_rate"] >= 0.88  # measured 0.8878
+    assert summary["complete_rate"] >= 0.875  # measured 0.8775
     assert check["fee_agree_rate"] >= 0.90  # measured 0.9011
-    assert check["same_decision"]["time_agree_rate"] >= 0.85  # measured 0.8775
+    same = check["same_decision"]
+    assert same["codes"] == 400
+    assert same["time_agree_rate"] >= 0.87  # measured 0.8725
+    assert same["channel_time_agree_rate_of_comparable"] >= 0.92  # measured 0.9296 (330/355)
+    # a difference of versions, not the parser, is the main cause of time disagreement
+    causes = check["time_disagreement_causes"]
+    assert causes["different_decision"] > sum(causes.values()) / 2  # measured 176 of 264
+
+
+def test_valid_dossier_clause_agrees_with_stated_time_cells(imported: ImportResult) -> None:
+    """Where a time cell is stated, the description's "hồ sơ hợp lệ: <n> <unit>" clause gives
+    the same time (the evidence for using the clause when the cell is empty)."""
+    compared = []
+    for record in imported.records:
+        for channel in record.channels:
+            if channel.time is None or (channel.time.note or "").startswith("time cell empty"):
+                continue
+            clause = valid_dossier_time(channel.note)
+            if clause is not None:
+                compared.append((record.code, (channel.time.value, channel.time.unit),
+                                 (clause.value, clause.unit)))
+    assert len(compared) >= 20  # measured 21 channels
+    assert [c for c in compared if c[1] != c[2]] == []
 
 
 def test_no_time_stated_in_the_source_is_lost(imported: ImportResult) -> None:
@@ -77,14 +100,14 @@ def test_no_time_stated_in_the_source_is_lost(imported: ImportResult) -> None:
     assert lost == []
 
 
-@pytest.mark.xfail(strict=True, reason="~11% of official records state no usable time (blank, "
+@pytest.mark.xfail(strict=True, reason="~12% of official records state no usable time (blank, "
                    "'Không quy định', or a bare '1' with no unit); see docs/benchmarks/catalog.md")
 def test_issue_target_time_on_95_percent(imported: ImportResult) -> None:
     assert imported.summary()["complete_rate"] >= 0.95
 
 
 @pytest.mark.xfail(strict=True, reason="308 of the 708 shared codes cite different publishing "
-                   "decisions in the two sources, with different times; see "
-                   "docs/benchmarks/catalog.md")
+                   "decisions in the two sources, with different times (176 of the 264 time "
+                   "disagreements); see docs/benchmarks/catalog.md")
 def test_issue_target_time_and_fee_agree_on_90_percent(imported: ImportResult) -> None:
     assert imported.summary()["crosscheck"]["time_and_fee_agree_rate"] >= 0.90
