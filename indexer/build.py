@@ -169,6 +169,7 @@ def build_index(
         "dim": dim,
         "normalization": "l2",
         "metric": "inner_product",
+        "dense_index": "hnsw32" if len(passages) >= HNSW_MIN_PASSAGES else "flat",
         "prompts": {"query": getattr(embedder, "query_prompt", ""),
                     "passage": getattr(embedder, "passage_prompt", "")},
         "text_normalization": LEXICAL_VERSION,
@@ -229,8 +230,27 @@ def _encode(embedder: Embedder, texts: list[str], batch_size: int, progress: boo
     return out
 
 
+HNSW_MIN_PASSAGES = 50_000  # below this, exact flat search is fast enough
+
+
+def dense_index(vectors: np.ndarray, hnsw_min_passages: int = HNSW_MIN_PASSAGES) -> Any:
+    """Exact ``IndexFlatIP``, or ``HNSW32`` over the same inner product for large indexes."""
+    import faiss
+
+    dim = vectors.shape[1]
+    if len(vectors) >= hnsw_min_passages:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+    else:
+        index = faiss.IndexFlatIP(dim)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors))
+    return index
+
+
 def _write_version(directory: Path, catalog: Catalog, passages: list[Passage],
-                   vectors: np.ndarray, tokens: list[list[str] | None]) -> None:
+                   vectors: np.ndarray, tokens: list[list[str] | None],
+                   hnsw_min_passages: int = HNSW_MIN_PASSAGES) -> None:
     import faiss
 
     from indexer.bm25 import BM25Index
@@ -241,10 +261,7 @@ def _write_version(directory: Path, catalog: Catalog, passages: list[Passage],
     with open(directory / "tokens.jsonl", "w", encoding="utf-8") as fh:
         for t in tokens:
             fh.write(json.dumps(t, ensure_ascii=False) + "\n")
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors))
-    faiss.write_index(index, str(directory / "dense.faiss"))
+    faiss.write_index(dense_index(vectors, hnsw_min_passages), str(directory / "dense.faiss"))
     BM25Index.fit([t or [] for t in tokens]).save(directory)
     snapshot = {
         "procedures": [p.model_dump(mode="json") for p in catalog.procedures],

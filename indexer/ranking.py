@@ -21,6 +21,7 @@ from indexer.text import GlossaryIndex, fold, normalize, sound_key, syllables
 
 MODES = ("hybrid", "dense", "lexical")
 FAISS_THREADS = 1
+HNSW_EF_SEARCH = 128
 
 
 @dataclass
@@ -69,8 +70,12 @@ class IndexState:
         with open(vdir / "passages.jsonl", encoding="utf-8") as fh:
             passages = [Passage.from_dict(json.loads(line)) for line in fh]
         dense = faiss.read_index(str(vdir / "dense.faiss"))
+        flat = dense
+        if isinstance(dense, faiss.IndexHNSW):
+            dense.hnsw.efSearch = HNSW_EF_SEARCH
+            flat = faiss.downcast_index(dense.storage)
         n, d = dense.ntotal, dense.d
-        vectors = (faiss.rev_swig_ptr(dense.get_xb(), n * d).reshape(n, d) if n
+        vectors = (faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d) if n
                    else np.zeros((0, d), dtype=np.float32))
         snapshot = json.loads((vdir / "catalog.json").read_text(encoding="utf-8"))
         procedures = {p["id"]: Procedure.model_validate(p) for p in snapshot["procedures"]}

@@ -150,3 +150,20 @@ def test_reusing_loader_equals_the_plain_loader(knowledge: Path, tmp_path: Path)
     assert reused.procedures == plain.procedures and reused.faqs == plain.faqs
     assert reused.glossary == plain.glossary and reused.file_hashes == plain.file_hashes
     assert reused.by_id["dang-ky-ket-hon"].name == "Đăng ký kết hôn (sửa)"
+
+
+def test_large_indexes_use_hnsw_over_the_same_vectors(tmp_path: Path) -> None:
+    import faiss
+
+    from indexer.build import dense_index
+
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(300, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    hnsw = dense_index(vectors, hnsw_min_passages=100)
+    flat = dense_index(vectors, hnsw_min_passages=1000)
+    assert isinstance(hnsw, faiss.IndexHNSW) and isinstance(flat, faiss.IndexFlatIP)
+    np.testing.assert_allclose(hnsw.reconstruct_n(0, 300), vectors, atol=1e-6)
+    hnsw.hnsw.efSearch = 128
+    _, got = hnsw.search(vectors[:20], 1)
+    assert (got[:, 0] == np.arange(20)).mean() >= 0.95
