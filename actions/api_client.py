@@ -13,6 +13,11 @@ from typing import Any, Dict, List, Literal, Optional, Sequence, Union
 
 import httpx
 
+from actions.dossier_api import (
+    DossierLookupResult,
+    parse_dossier_error,
+    parse_dossier_found,
+)
 from actions.settings import ActionsSettings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -242,7 +247,18 @@ class ApiClient:
         }
         return await self._post("/v1/handoff", payload, parse_handoff)
 
-    async def _post(self, path: str, payload: Dict[str, Any], parse: Any) -> Any:
+    async def dossier_lookup(
+        self, *, code: str, factor: Optional[str], sender_id: str, channel: Optional[str]
+    ) -> DossierLookupResult:
+        """``POST /v1/dossiers/lookup``: a found dossier, a typed lookup error or a failure."""
+        payload = {"code": code, "factor": factor, "sender_id": sender_id,
+                   "channel": channel or "web"}
+        return await self._post("/v1/dossiers/lookup", payload, parse_dossier_found,
+                                parse_error=parse_dossier_error)
+
+    async def _post(
+        self, path: str, payload: Dict[str, Any], parse: Any, parse_error: Any = None
+    ) -> Any:
         body = {key: value for key, value in payload.items() if value is not None}
         try:
             async with httpx.AsyncClient(
@@ -255,6 +271,11 @@ class ApiClient:
         except httpx.HTTPError as error:
             logger.warning("actions.api.unreachable", extra={"path": path, "error": str(error)})
             return ApiFailure("unreachable", f"{path}: {type(error).__name__}: {error}")
+        if response.status_code >= 400 and parse_error is not None:
+            try:  # an error the contract describes (e.g. wrong_factor) is a typed result
+                return parse_error(response.json(), response.status_code)
+            except (ValueError, BadResponse):
+                pass
         if response.status_code >= 400:
             logger.warning(
                 "actions.api.http_error", extra={"path": path, "status": response.status_code}

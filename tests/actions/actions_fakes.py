@@ -41,12 +41,50 @@ def answer_body(
     }
 
 
+DOSSIER_CODE = "000.00.19.H12-250101-0001"
+# Error codes and HTTP statuses of POST /v1/dossiers/lookup (docs/architecture.md, Dossiers).
+DOSSIER_ERROR_STATUS = {
+    "invalid_code": 422, "factor_required": 422, "unknown_code": 404, "wrong_factor": 403,
+    "locked_out": 429, "factor_unavailable": 409, "upstream_unavailable": 503,
+}
+
+
+def dossier_found_body(status: str = "processing", *, text: str, late: bool = False,
+                       apology_issued: bool = False) -> Dict[str, Any]:
+    """A 200 body of /v1/dossiers/lookup; ``text`` stands for the API's composed answer."""
+    return {
+        "status": "found",
+        "dossier": {
+            "code": DOSSIER_CODE,
+            "procedure": {"id": "dang-ky-khai-sinh", "code": "1.001193",
+                          "name": "Đăng ký khai sinh"},
+            "applicant": "Nguyễn V*** A***", "status": status, "status_label": status,
+            "reason": None, "overdue": late and status == "processing",
+            "late": late, "received_at": "2025-01-01T08:00:00+07:00",
+            "due_at": "2025-01-06T17:00:00+07:00", "resolved_at": None, "agency": "UBND xã",
+            "apology_issued": apology_issued, "new_appointment": None,
+            "delivery": "counter", "delivery_label": "counter",
+        },
+        "text": text,
+        "hotline": "1022",
+    }
+
+
+def dossier_error_body(code: str, *, text: Optional[str] = "API text for the citizen",
+                       **extra: Any) -> Dict[str, Any]:
+    error: Dict[str, Any] = {"code": code, "message": f"{code} (English)", **extra}
+    if text is not None:
+        error["text"] = text
+    return {"error": error}
+
+
 class FakeApi:
     """Records requests; answers each path from a queue of scripted responses."""
 
     def __init__(self) -> None:
         self.requests: List[httpx.Request] = []
-        self._script: Dict[str, List[Handler]] = {"/v1/answer": [], "/v1/handoff": []}
+        self._script: Dict[str, List[Handler]] = {
+            "/v1/answer": [], "/v1/handoff": [], "/v1/dossiers/lookup": []}
 
     def reply(self, path: str, body: Any, status_code: int = 200) -> "FakeApi":
         self._script[path].append(lambda request: httpx.Response(status_code, json=body))

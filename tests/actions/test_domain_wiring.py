@@ -15,6 +15,7 @@ import yaml  # noqa: E402
 from rasa_sdk import Action  # noqa: E402
 
 import actions.answer  # noqa: E402
+import actions.dossier  # noqa: E402
 import actions.fallback  # noqa: E402
 import actions.handoff  # noqa: E402
 
@@ -49,6 +50,30 @@ def test_actions_send_responses_that_the_domain_defines_with_the_right_variables
         for variation in DOMAIN["responses"][name]:
             needed = set(re.findall(r"{(\w+)}", variation["text"]))
             assert needed == variables, f"{name}: template {needed}, action passes {variables}"
+
+
+def test_every_response_name_in_action_code_is_in_the_domain() -> None:
+    """Tables of response names (e.g. one per dossier lookup error) name real responses."""
+    names = {
+        node.value
+        for path in ACTION_MODULES
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        and re.fullmatch(r"utter_\w+", node.value)
+    }
+    assert "utter_dossier_unknown_code" in names
+    assert names <= set(DOMAIN["responses"]), names - set(DOMAIN["responses"])
+    for name in names - set(responses_sent_by_actions()):
+        for variation in DOMAIN["responses"][name]:
+            assert not re.findall(r"{(\w+)}", variation["text"]), f"{name} needs variables"
+
+
+def test_the_dossier_form_asks_for_each_slot_and_has_a_validation_action() -> None:
+    required = DOMAIN["forms"]["dossier_form"]["required_slots"]
+    assert required == ["dossier_code", "dossier_factor"]
+    for slot in required:
+        assert f"utter_ask_{slot}" in DOMAIN["responses"]
+    assert "validate_dossier_form" in DOMAIN["actions"]
 
 
 def test_no_vietnamese_wording_in_action_code() -> None:
@@ -90,10 +115,11 @@ def test_slots_the_actions_set_are_declared() -> None:
 
 
 def _all_action_classes() -> list:
-    modules = (actions.answer, actions.fallback, actions.handoff)
+    modules = (actions.answer, actions.dossier, actions.fallback, actions.handoff)
     return [
         obj
         for module in modules
         for obj in vars(module).values()
         if isinstance(obj, type) and issubclass(obj, Action) and obj is not Action
+        and obj.__module__ == module.__name__
     ]
