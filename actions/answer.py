@@ -39,6 +39,20 @@ def _buttons(buttons: List[Button]) -> List[Dict[str, str]]:
     return [{"title": b.title, "payload": b.payload} for b in buttons]
 
 
+def answer_metadata(answer: Answer) -> Optional[Dict[str, Any]]:
+    """Citation, procedure and confidence for channels; Rasa's REST output sends it as a
+    ``custom``-only item after the text, which the API's ``from_rasa`` attaches to that text."""
+    metadata: Dict[str, Any] = {}
+    if answer.citation:
+        metadata["citation"] = answer.citation
+    if answer.procedure is not None:
+        metadata["procedure"] = {"id": answer.procedure.id, "name": answer.procedure.name,
+                                 "code": answer.procedure.code}
+    if answer.confidence is not None:
+        metadata["confidence"] = answer.confidence
+    return metadata or None
+
+
 def question_text(tracker: Tracker) -> str:
     """The citizen's words, or "" for a button payload such as ``/ask_fee``."""
     text = (tracker.latest_message or {}).get("text") or ""
@@ -123,7 +137,8 @@ class ActionAnswer(Action):
         # "answer" and "abolished": the API's text is shown as is (it carries the citation).
         # Abolished procedures list their replacements as candidates.
         buttons = _buttons(answer.quick_replies) + _buttons(answer.candidates)
-        dispatcher.utter_message(text=answer.text, buttons=buttons)
+        dispatcher.utter_message(text=answer.text, buttons=buttons,
+                                 json_message=answer_metadata(answer))
         events: List[EventType] = [SlotSet(slots.ASPECT, answer.aspect or aspect)]
         if answer.procedure is not None:
             events += [

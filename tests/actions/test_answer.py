@@ -217,3 +217,29 @@ def test_constructing_the_action_does_not_touch_the_network() -> None:
     action = ActionAnswer()
     assert action._client is None  # created on first use, not at import or construction
     assert action.name() == "action_answer"
+
+
+async def test_an_answer_carries_citation_procedure_and_confidence_for_channels(
+    fake_api: FakeApi, dispatcher: CollectingDispatcher, load_tracker: LoadTracker
+) -> None:
+    fake_api.reply("/v1/answer", answer_body(aspect="time", text="Thời hạn: 5 ngày (mã 1.001193)"))
+    await run(ActionAnswer(fake_api.client()), dispatcher, load_tracker("tracker_followup"))
+
+    (message,) = dispatcher.messages
+    assert message["text"] == "Thời hạn: 5 ngày (mã 1.001193)"
+    # The API's from_rasa reads these keys from a custom-only item; no text or buttons in it
+    # (a custom "text" or "quick_replies" would be shown twice).
+    assert message["custom"] == {
+        "citation": {"label": "Đăng ký khai sinh, mã 1.001193", "url": None},
+        "procedure": {"id": "dang-ky-khai-sinh", "name": "Đăng ký khai sinh",
+                      "code": "1.001193"},
+        "confidence": 0.82,
+    }
+
+
+async def test_an_abstention_has_no_metadata(
+    fake_api: FakeApi, dispatcher: CollectingDispatcher, load_tracker: LoadTracker
+) -> None:
+    fake_api.reply("/v1/answer", answer_body("abstain"))
+    await run(ActionAnswer(fake_api.client()), dispatcher, load_tracker("tracker_followup"))
+    assert all(not m.get("custom") for m in dispatcher.messages)
