@@ -75,7 +75,7 @@ def decision_key(decision: str) -> str:
 
 
 def time_cause(flat: PortalRecord, word: PortalRecord) -> str:
-    """Why the strict time comparison of two records of one code fails (first cause that applies)."""
+    """Why the strict time comparison of two records of one code fails (first cause applying)."""
     if not time_set(flat):
         return "json_states_no_time"
     if not time_set(word):
@@ -195,7 +195,8 @@ def cross_check(by_code: dict[str, list[PortalRecord]]) -> CrossCheck:
             word = (same or words)[0]
             check.disagreements.append({
                 "code": code, "json_decision": flat.decision, "docx_decision": word.decision,
-                "json_time": sorted(map(str, flat_time)), "docx_time": sorted(map(str, time_set(word))),
+                "json_time": sorted(map(str, flat_time)),
+                "docx_time": sorted(map(str, time_set(word))),
                 "json_fee": sorted(map(str, fee_set(flat))),
                 "docx_fee": sorted(map(str, fee_set(word))),
                 "time_cause": None if time_ok else time_cause(flat, word),
