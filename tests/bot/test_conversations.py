@@ -21,14 +21,22 @@ SENT_BY_RASA_DEFAULT_ACTIONS = {"utter_default"}
 
 
 def responses_sent_by_custom_actions() -> set:
-    """utter_* names passed as response=... in actions/*.py (parsed, not imported)."""
+    """utter_* names in actions/*.py (parsed, not imported): passed as response=... or kept
+    in a table that an action passes as response=... (e.g. one response per API error)."""
     names = set()
     for path in (REPO / "actions").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.keyword) and node.arg == "response" \
-                    and isinstance(node.value, ast.Constant):
-                names.add(node.value.value)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and re.fullmatch(r"utter_\w+", node.value):
+                names.add(node.value)
     return names
+
+
+def responses_sent_by_forms() -> set:
+    """utter_ask_<slot> for each required slot of each form: Rasa's form action sends them."""
+    domain = yaml.safe_load((REPO / "bot" / "domain.yml").read_text(encoding="utf-8"))
+    return {f"utter_ask_{slot}" for form in (domain.get("forms") or {}).values()
+            for slot in form.get("required_slots") or []}
 
 
 def test_data_validate_is_clean_apart_from_responses_sent_by_actions() -> None:
@@ -44,7 +52,8 @@ def test_data_validate_is_clean_apart_from_responses_sent_by_actions() -> None:
               if (m := re.match(r"The utterance '(\w+)' is not used in any story or rule", w))}
     other = [w for w in warnings if not w.startswith("The utterance ")]
     assert not other, other
-    allowed = responses_sent_by_custom_actions() | SENT_BY_RASA_DEFAULT_ACTIONS
+    allowed = (responses_sent_by_custom_actions() | responses_sent_by_forms()
+               | SENT_BY_RASA_DEFAULT_ACTIONS)
     assert unused <= allowed, unused - allowed
 
 
@@ -53,10 +62,12 @@ def test_there_are_at_least_30_conversation_tests_covering_the_flows() -> None:
     assert len(stories) >= 30
     actions = [step.get("action") for s in stories for step in s["steps"]]
     for needed in ("action_answer", "action_fallback", "action_handoff", "action_decline_handoff",
-                   "utter_out_of_scope", "utter_dossier_status_info"):
+                   "utter_out_of_scope", "dossier_form", "action_dossier_lookup",
+                   "action_dossier_cancel"):
         assert needed in actions, needed
     intents = {step.get("intent") for s in stories for step in s["steps"]}
-    assert {"choose_procedure", "nlu_fallback", "request_human", "out_of_scope"} <= intents
+    assert {"choose_procedure", "nlu_fallback", "request_human", "out_of_scope",
+            "check_dossier_status", "give_factor", "stop"} <= intents
 
 
 def test_conversation_tests_pass(trained_model: Path, tmp_path: Path) -> None:
