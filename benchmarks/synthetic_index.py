@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer import store
-from indexer.build import _write_version
+from indexer.build import HNSW_MIN_PASSAGES, _write_version
 from indexer.catalog.loader import Catalog
 from indexer.catalog.schema import Procedure
 from indexer.passages import Passage, build_passages
@@ -72,6 +72,7 @@ def build_synthetic(source_index: Path, out_index: Path, n_passages: int, *,
         **{k: manifest[k] for k in ("format", "model_id", "dim", "normalization", "metric",
                                     "prompts", "calibration")},
         "version": name, "built_at": manifest["built_at"], "synthetic": True,
+        "dense_index": "hnsw32" if n >= HNSW_MIN_PASSAGES else "flat",
         "counts": {"procedures": len(procedures), "faqs": 0, "passages": n},
     })
     if (store.versions_root(out_index) / name).exists():
