@@ -87,6 +87,8 @@ class ValidateDossierForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
         domain: DomainDict,
     ) -> Dict[Text, Any]:
+        if value is None:  # cleared by the last lookup, nothing typed yet: just ask
+            return {slots.DOSSIER_CODE: None}
         code = normalise_code(value)
         if code is None:
             logger.info("actions.dossier.invalid_code")
@@ -97,6 +99,8 @@ class ValidateDossierForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
         domain: DomainDict,
     ) -> Dict[Text, Any]:
+        if value is None:
+            return {slots.DOSSIER_FACTOR: None}
         digits = factor_digits(value)
         if digits is None:
             dispatcher.utter_message(response="utter_dossier_factor_invalid")

@@ -224,3 +224,14 @@ async def test_cancel_forgets_code_and_factor_and_points_to_the_portal(
     assert responses(dispatcher) == ["utter_dossier_cancelled"]
     assert slot_events(events) == {"dossier_code": None, "requested_slot": None,
                                    "dossier_factor": None, "dossier_next": "done"}
+
+
+def test_slots_cleared_by_the_last_lookup_are_asked_for_without_an_error(
+    dispatcher: CollectingDispatcher, load_tracker: LoadTracker,
+) -> None:
+    # When the form starts again after unknown_code, Rasa validates the slots the lookup
+    # has just cleared; that must not tell the citizen their (untyped) input was wrong.
+    form, tracker = ValidateDossierForm(), load_tracker("tracker_dossier_factor")
+    assert form.validate_dossier_code(None, dispatcher, tracker, {}) == {"dossier_code": None}
+    assert form.validate_dossier_factor(None, dispatcher, tracker, {}) == {"dossier_factor": None}
+    assert dispatcher.messages == []
