@@ -66,7 +66,7 @@ class Group:
     def start(self) -> None:
         for index, (name, command) in enumerate(self.procs.items()):
             child = subprocess.Popen(
-                ["/bin/bash", "-c", f"exec {command}"],
+                ["/bin/bash", "-c", command],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
