@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
-from actions.api_client import Answer, ApiClient, ApiFailure, Button
+from actions.base import ApiAction
+from actions.api_client import Answer, ApiFailure, Button
 from actions.fallback import record_failure, reset_failures
 
 logger = logging.getLogger(__name__)
@@ -71,20 +72,11 @@ def requested_aspect(tracker: Tracker, intent: Optional[str]) -> str:
     return tracker.get_slot(slots.ASPECT) or DEFAULT_ASPECT
 
 
-class ActionAnswer(Action):
+class ActionAnswer(ApiAction):
     """Answers an aspect question (or a clarification choice) through ``POST /v1/answer``."""
-
-    def __init__(self, client: Optional[ApiClient] = None) -> None:
-        self._client = client
 
     def name(self) -> Text:
         return "action_answer"
-
-    @property
-    def client(self) -> ApiClient:
-        if self._client is None:
-            self._client = ApiClient.from_settings()
-        return self._client
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]

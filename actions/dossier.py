@@ -20,7 +20,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import slots
-from actions.api_client import ApiClient, ApiFailure
+from actions.base import ApiAction
+from actions.api_client import ApiFailure
 from actions.dossier_api import DossierError, DossierFound
 
 logger = logging.getLogger(__name__)
@@ -107,20 +108,11 @@ class ValidateDossierForm(FormValidationAction):
         return {slots.DOSSIER_FACTOR: digits}
 
 
-class ActionDossierLookup(Action):
+class ActionDossierLookup(ApiAction):
     """Looks the dossier up through the API and shows its answer; clears the factor."""
-
-    def __init__(self, client: Optional[ApiClient] = None) -> None:
-        self._client = client
 
     def name(self) -> Text:
         return "action_dossier_lookup"
-
-    @property
-    def client(self) -> ApiClient:
-        if self._client is None:
-            self._client = ApiClient.from_settings()
-        return self._client
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]

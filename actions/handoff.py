@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, Iterable, List, Optional, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
-from actions.api_client import ApiClient, ApiFailure, HandoffTicket
+from actions.base import ApiAction
+from actions.api_client import ApiFailure, HandoffTicket
 from actions.fallback import reset_failures
 from actions.settings import get_settings
 
@@ -63,20 +64,11 @@ def _previous_intent(tracker: Tracker) -> Optional[str]:
     return ((user_events[-2].get("parse_data") or {}).get("intent") or {}).get("name")
 
 
-class ActionHandoff(Action):
+class ActionHandoff(ApiAction):
     """Runs on ``request_human`` (or "yes" to the hotline offer)."""
-
-    def __init__(self, client: Optional[ApiClient] = None) -> None:
-        self._client = client
 
     def name(self) -> Text:
         return "action_handoff"
-
-    @property
-    def client(self) -> ApiClient:
-        if self._client is None:
-            self._client = ApiClient.from_settings()
-        return self._client
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]

@@ -123,3 +123,14 @@ def _all_action_classes() -> list:
         if isinstance(obj, type) and issubclass(obj, Action) and obj is not Action
         and obj.__module__ == module.__name__
     ]
+
+
+def test_the_action_server_registers_exactly_the_domain_actions() -> None:
+    """What ``rasa run actions`` registers (the abstract ApiAction base is not among them)."""
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    custom = {a for a in DOMAIN["actions"] if not a.startswith("utter_")}
+    forms = {f"validate_{form}" for form in DOMAIN.get("forms", {})}
+    assert set(executor.actions) == custom | forms
