@@ -24,7 +24,7 @@ model: envs
 	@$(PY) -m indexer prepare-model
 
 index: model
-	@$(PY) -m indexer build
+	@$(PY) -m indexer build $(if $(filter true,$(CI)),--no-progress,)
 
 train: envs
 	@scripts/train_bot.sh
