@@ -150,6 +150,19 @@ def calibrate_threshold(questions: Sequence[Question], preds: Sequence[Predictio
     return best[1] if best else 0.0
 
 
+def threshold_for_inscope_abstain(questions: Sequence[Question], preds: Sequence[Prediction],
+                                  max_inscope_abstain: float = 0.05) -> float:
+    """The hybrid's rule: the highest threshold (so the most out-of-scope abstention) whose
+    in-scope abstention stays <= max_inscope_abstain."""
+    inscope = sorted(p.confidence for q, p in zip(questions, preds, strict=True)
+                     if q.procedure is not None)
+    best = 0.0
+    for t in sorted({0.0, *inscope}):
+        if sum(c < t for c in inscope) / max(len(inscope), 1) <= max_inscope_abstain:
+            best = t
+    return best
+
+
 def write_project(directory: Path, catalogue: dict[str, dict[str, Any]], epochs: int) -> None:
     nlu = {"version": "3.1", "nlu": [
         {"intent": f"{RETRIEVAL_INTENT}/{pid}",
@@ -231,6 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         preds = asyncio.run(_parse_all(model, [q.q for q in [*dev, *fresh]]))
     dev_preds, fresh_preds = preds[:len(dev)], preds[len(dev):]
     threshold = calibrate_threshold(dev, dev_preds, names)
+    low_t = threshold_for_inscope_abstain(dev, dev_preds)
     report = {
         "method": "rasa ResponseSelector", "epochs": args.epochs, "train_seconds": train_s,
         "procedures": len(catalogue),
@@ -239,6 +253,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                   f"{MIN_OOS_ABSTAIN}",
         "dev": metrics(dev, dev_preds, names, threshold),
         "fresh": metrics(fresh, fresh_preds, names, threshold),
+        "threshold_inscope_rule": low_t,
+        "dev_inscope_rule": metrics(dev, dev_preds, names, low_t),
+        "fresh_inscope_rule": metrics(fresh, fresh_preds, names, low_t),
         "dev_no_abstain": metrics(dev, dev_preds, names, 0.0),
         "fresh_no_abstain": metrics(fresh, fresh_preds, names, 0.0),
     }

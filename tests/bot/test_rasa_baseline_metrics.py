@@ -11,6 +11,7 @@ from benchmarks.rasa_baseline import (
     metrics,
     names_to_ids,
     prediction_from_parse,
+    threshold_for_inscope_abstain,
 )
 
 pytestmark = pytest.mark.rasa
@@ -78,3 +79,9 @@ def test_prediction_from_parse_reads_response_selector_output() -> None:
     assert prediction_from_parse(parsed) == Prediction(("dang-ky-ket-hon", "dang-ky-khai-sinh"),
                                                        0.81)
     assert prediction_from_parse({}) == Prediction((), 0.0)
+
+
+def test_inscope_rule_threshold_is_highest_within_budget() -> None:
+    # in-scope confidences 0.9, 0.6, 0.4: abstaining on one of three (0.33) fits a 0.4 budget
+    assert threshold_for_inscope_abstain(QUESTIONS, PREDS, max_inscope_abstain=0.4) == 0.6
+    assert threshold_for_inscope_abstain(QUESTIONS, PREDS, max_inscope_abstain=0.05) == 0.4
