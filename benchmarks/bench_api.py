@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+from loopback import free_port, wait_up
 from tqdm import tqdm
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,24 +40,6 @@ QUESTIONS = [
     ("Nộp trực tuyến", "/ask_online"),
     ("thời tiết hôm nay thế nào", None),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_up(url: str, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"{url} did not come up")
 
 
 def start_servers(args: argparse.Namespace, tmp: Path) -> tuple[str, list[subprocess.Popen]]:

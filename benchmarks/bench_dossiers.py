@@ -18,7 +18,6 @@ import asyncio
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,29 +27,12 @@ import uuid
 from pathlib import Path
 
 import httpx
+from loopback import free_port, wait_up
 from tqdm import tqdm
 
 REPO = Path(__file__).resolve().parents[1]
 SALT = "bench-salt-0123456789abcdef"
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_up(url: str, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"{url} did not come up")
 
 
 def run(cmd: list[str], env: dict[str, str]) -> None:
