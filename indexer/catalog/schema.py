@@ -16,6 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 CODE_RE = re.compile(r"^\d\.\d{6}$")
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# "channels[in_person].time: ...", "channels[online,postal].fee: ...", "conditions[0]: ...",
+# "agency: ..."
+_REMARK_INDEX = r"(?:\[[\w-]+(?:,[\w-]+)*\])?"
+REMARK_RE = re.compile(rf"^[a-z_]+{_REMARK_INDEX}(?:\.[a-z_]+{_REMARK_INDEX})*: \S")
 
 
 class Strict(BaseModel):
@@ -124,6 +128,23 @@ class Source(Strict):
     url: str | None = None
     checked_at: date
     unverified: list[str] = Field(default_factory=list)  # fields left empty because not verified
+    # Provenance and parsing remarks for maintainers; never shown to citizens. Each remark starts
+    # with the field path it concerns, e.g. "channels[in_person].time: the portal gives 1 ...".
+    remarks: list[str] = Field(
+        default_factory=list,
+        description="Provenance and parsing remarks for maintainers; never shown to citizens. "
+                    "Each starts with the field path it concerns, e.g. "
+                    "'channels[in_person].time: ...'.",
+    )
+
+    @field_validator("remarks")
+    @classmethod
+    def _remark_names_its_field(cls, v: list[str]) -> list[str]:
+        for remark in v:
+            if not REMARK_RE.match(remark):
+                raise ValueError(f"a remark starts with the field path it concerns, e.g. "
+                                 f"'channels[online].fee: ...' (got {remark[:60]!r})")
+        return v
 
 
 class ProvinceOverride(Strict):
