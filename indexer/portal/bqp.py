@@ -10,6 +10,7 @@ from indexer.catalog.schema import Channel
 from indexer.portal.record import (
     PortalRecord,
     RecordError,
+    channel_remark,
     copies_from_cell,
     document,
     legal_basis,
@@ -19,13 +20,12 @@ from indexer.portal.record import (
 from indexer.portal.values import (
     channel_kind,
     clean,
+    description_time,
     is_empty,
-    leading_time,
     levels,
     parse_fee_cell,
     parse_time,
     procedure_name,
-    valid_dossier_time,
 )
 
 
@@ -46,13 +46,17 @@ def parse_bqp_json(path: Path) -> PortalRecord:
     if not code:
         raise RecordError("no 'mã_thủ_tục' (procedure code) in the record")
     channels = []
+    notes = []
     for row in _rows(tables, "hinh_thuc_nop"):
         kind = channel_kind(row.get("hinh_thuc", ""))
         if kind is None:
             continue
         note = optional(row.get("mo_ta"))
-        time = (parse_time(row.get("thoi_han_giai_quyet", "")) or leading_time(note)
-                or valid_dossier_time(note))
+        time = parse_time(row.get("thoi_han_giai_quyet", ""))
+        if time is None:
+            time, remark = description_time(note)
+            if remark:
+                notes.append(channel_remark(kind, "time", remark))
         channels.append(Channel(kind=kind, time=time,
                                 fee=parse_fee_cell(row.get("phi_le_phi", "")),
                                 note=note[:600] if note else None))
@@ -88,4 +92,5 @@ def parse_bqp_json(path: Path) -> PortalRecord:
         steps=split_lines(content.get("trình_tự_thực_hiện")),
         conditions=split_lines(content.get("yêu_cầu_điều_kiện_thực_hiện")),
         result=optional(content.get("kết_quả_thực_hiện")),
+        notes=notes,
     )

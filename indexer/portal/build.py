@@ -32,7 +32,10 @@ def merge(records: list[PortalRecord]) -> PortalRecord:
                 setattr(merged, name, list(getattr(other, name)))
         if (not merged.has_time and other.has_time) or not merged.channels:
             merged.channels = list(other.channels)
-            merged.notes.append(f"channels taken from {other.source} ({other.path})")
+            # the remarks on the channels dropped go with them; those on the ones taken come along
+            merged.notes = [n for n in merged.notes if not n.startswith("channels[")]
+            merged.notes.append(f"channels: taken from {other.source} ({other.path})")
+            merged.notes.extend(n for n in other.notes if n.startswith("channels["))
     return merged
 
 
@@ -82,7 +85,7 @@ def to_procedure(record: PortalRecord, *, sources: list[str], today: date) -> Pr
         legal_basis=record.legal_basis,
         updated_at=today,
         source=Source(kind=SourceKind.portal, reference=reference, url=record.url,
-                      checked_at=today, unverified=unverified),
+                      checked_at=today, unverified=unverified, remarks=list(record.notes)),
         example_questions=example_questions(record.name),
     )
 

@@ -3,7 +3,9 @@
 The portal's HTML tables were flattened without separators, e.g.
 ``Hình thức nộpThời gianPhí, lệ phíMô tảTrực tuyến7 Ngày làm việc10,000 Việt Nam Đồng(...)``.
 About one record in five lost the unit of time (``Trực tuyến7Miễn phí``); the unit is then taken
-from the record's own text when it names that number with a unit, and the channel says so.
+from the record's own text when it names that number with a unit, and a remark for maintainers
+(``PortalRecord.notes``, then ``source.remarks``) says so; the channel's note only quotes the
+record.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from indexer.catalog.schema import Channel, Document, Fee, LegalBasis, Processin
 from indexer.portal.record import (
     PortalRecord,
     RecordError,
+    channel_remark,
     document,
     legal_basis,
     optional,
@@ -26,15 +29,14 @@ from indexer.portal.values import (
     amount,
     channel_kind,
     clean,
+    description_time,
     is_empty,
-    leading_time,
     levels,
     make_time,
     number,
     parse_time,
     procedure_name,
     unit_for_value,
-    valid_dossier_time,
 )
 
 CHANNEL_HEADER = "Hình thức nộpThời gianPhí, lệ phíMô tả"
@@ -97,7 +99,8 @@ def _split_glued(digits: str, currency: str, note: str) -> tuple[float, re.Match
 
 
 def parse_channels(text: str, context: list[str]) -> tuple[list[Channel], list[str]]:
-    """Channel/time/fee triples from the flattened "Cách thức thực hiện" field."""
+    """Channel/time/fee triples from the flattened "Cách thức thực hiện" field, and the remarks
+    for maintainers on what had to be guessed ("channels[online].time: ...")."""
     text = clean(text).replace("\n", " ")
     text = text.removeprefix(CHANNEL_HEADER)
     starts = list(_CHANNEL_RE.finditer(text))
@@ -123,8 +126,9 @@ def parse_channels(text: str, context: list[str]) -> tuple[list[Channel], list[s
             split = _split_glued(m.group(1) + m.group(2), m.group(3), fee_note)
             if split:
                 bare, fee_match = split
-            else:  # neither the time nor the fee can be told apart: keep both empty
-                notes.append(f"{start.group(1)}: time and fee run together ('{m.group(0)}')")
+            elif kind is not None:  # neither the time nor the fee can be told apart: both empty
+                notes.append(channel_remark(kind, None,
+                                            f"time and fee run together ('{m.group(0)}')"))
             body = body[m.end():]
         elif m := _TEXT_TIME_RE.match(body):
             time = parse_time(m.group(1))
@@ -135,21 +139,22 @@ def parse_channels(text: str, context: list[str]) -> tuple[list[Channel], list[s
         fee_note, description = _paren(body)
         fee = _fee(fee_match, clean(fee_note)) if fee_match else None
         description = description.strip()
-        note = None
+        if kind is None:
+            continue
+        remark = None
         if bare is None and time is None:
-            time = leading_time(description) or valid_dossier_time(description)
+            time, remark = description_time(description)
         if bare is not None and time is None:
             unit = unit_for_value(bare, [description, *context]) if bare != 1 else None
             if unit is not None:
-                time = make_time(bare, unit, note=f"unit not in the portal table; taken from the "
-                                                   f"procedure text ('{bare:g} {unit.value}')")
+                time = make_time(bare, unit)
+                remark = (f"unit not in the portal table; taken from the procedure text "
+                          f"('{bare:g} {unit.value}')")
             else:
-                note = NO_UNIT.format(value=f"{bare:g}") + (NO_UNIT_FOR_ONE if bare == 1 else "")
-                notes.append(f"{start.group(1)}: {note}")
-        if kind is None:
-            continue
-        channels.append(Channel(kind=kind, time=time, fee=fee,
-                                note="; ".join(x for x in (description[:600], note) if x) or None))
+                remark = NO_UNIT.format(value=f"{bare:g}") + (NO_UNIT_FOR_ONE if bare == 1 else "")
+        if remark:
+            notes.append(channel_remark(kind, "time", remark))
+        channels.append(Channel(kind=kind, time=time, fee=fee, note=description[:600] or None))
     return channels, notes
 
 

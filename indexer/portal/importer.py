@@ -147,7 +147,7 @@ def run_import(sources: Iterable[Path], *, jobs: int | None = None, progress: bo
         merged = merge([_copy(r) for r in records])
         if code in listed and not merged.agency and listed[code].agency:
             merged.agency = listed[code].agency
-            merged.notes.append("agency taken from the ministry's procedure list")
+            merged.notes.append("agency: taken from the ministry's procedure list")
         if code in listed and not merged.field and listed[code].field:
             merged.field = listed[code].field
         try:

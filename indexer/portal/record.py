@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from dataclasses import field as _field
 from datetime import date, datetime
 
-from indexer.catalog.schema import Channel, Document, LegalBasis
+from indexer.catalog.schema import Channel, ChannelKind, Document, LegalBasis
 from indexer.portal.values import clean, is_empty
 
 SOURCES = ("dvc-docx", "dvc-bqp", "dvc-json")  # preference order when a code is in several
@@ -35,11 +35,18 @@ class PortalRecord:
     conditions: list[str] = _field(default_factory=list)
     result: str | None = None
     url: str | None = None
-    notes: list[str] = _field(default_factory=list)  # what the parser had to guess or drop
+    # what the parser had to guess or drop, for maintainers only: each note starts with the field
+    # path it concerns ("channels[online].time: ...") and ends in the procedure's source.remarks
+    notes: list[str] = _field(default_factory=list)
 
     @property
     def has_time(self) -> bool:
         return any(c.time is not None for c in self.channels)
+
+
+def channel_remark(kind: ChannelKind, field: str | None, text: str) -> str:
+    """A maintainer remark about one channel: "channels[online].time: <text>"."""
+    return f"channels[{kind.value}]{'.' + field if field else ''}: {text}"
 
 
 def optional(text: str | None) -> str | None:

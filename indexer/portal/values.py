@@ -137,8 +137,7 @@ def leading_time(text: str | None) -> ProcessingTime | None:
     m = _LEADING_TIME_RE.match(text)
     if not m:
         return None
-    return make_time(number(m.group(1)), UNITS[m.group(2).lower()],
-                     note=f"time cell empty; taken from the description: {text[:400]}")
+    return make_time(number(m.group(1)), UNITS[m.group(2).lower()], note=text[:400])
 
 
 _VALID_DOSSIER_RE = re.compile(
@@ -153,15 +152,26 @@ def valid_dossier_time(text: str | None) -> ProcessingTime | None:
     hạn 25 ngày làm việc, kể từ ..."), the processing time when the time cell is empty.
 
     The "không hợp lệ" clause (a notice to complete the dossier) never matches, nor does a
-    compound time ("30 ngày và 05 ngày làm việc").
+    compound time ("30 ngày và 05 ngày làm việc"). The note quotes the clause.
     """
     text = clean(text).replace("\n", " ")
     m = _VALID_DOSSIER_RE.search(text)
     if not m:
         return None
-    return make_time(number(m.group(1)), UNITS[m.group(2).lower()],
-                     note=f"time cell empty; taken from the description's clause for a valid "
-                          f"dossier: {m.group(0)[:200]}")
+    return make_time(number(m.group(1)), UNITS[m.group(2).lower()], note=m.group(0)[:200])
+
+
+TIME_FROM_DESCRIPTION = "time cell empty; taken from the description"
+
+
+def description_time(text: str | None) -> tuple[ProcessingTime | None, str | None]:
+    """The time a channel's description gives when its time cell is empty, and the remark for
+    maintainers that says where it came from (the note only quotes the portal's own text)."""
+    if (time := leading_time(text)) is not None:
+        return time, f"{TIME_FROM_DESCRIPTION}, which opens with it"
+    if (time := valid_dossier_time(text)) is not None:
+        return time, f"{TIME_FROM_DESCRIPTION}'s clause for a valid dossier"
+    return None, None
 
 
 def unit_for_value(value: float, texts: list[str]) -> TimeUnit | None:

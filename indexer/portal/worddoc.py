@@ -17,6 +17,7 @@ from indexer.catalog.schema import Channel, Document, LegalBasis
 from indexer.portal.record import (
     PortalRecord,
     RecordError,
+    channel_remark,
     copies_from_cell,
     document,
     legal_basis,
@@ -25,13 +26,12 @@ from indexer.portal.record import (
 from indexer.portal.values import (
     channel_kind,
     clean,
+    description_time,
     is_empty,
-    leading_time,
     levels,
     parse_fee_cell,
     parse_time,
     procedure_name,
-    valid_dossier_time,
 )
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -94,17 +94,22 @@ def read_body(path: Path) -> tuple[dict[str, list[str]], dict[str, list[list[str
     return texts, tables
 
 
-def _channels(rows: list[list[str]]) -> list[Channel]:
+def _channels(rows: list[list[str]]) -> tuple[list[Channel], list[str]]:
+    """The channels and the maintainer remarks on them (a time taken from a description)."""
     channels = []
+    notes = []
     for row in rows:
         if len(row) < 3 or (kind := channel_kind(row[0])) is None:
             continue
         description = optional(row[3]) if len(row) > 3 else None
-        time = (parse_time(row[1]) or leading_time(description)
-                or valid_dossier_time(description))
+        time = parse_time(row[1])
+        if time is None:
+            time, remark = description_time(description)
+            if remark:
+                notes.append(channel_remark(kind, "time", remark))
         channels.append(Channel(kind=kind, time=time, fee=parse_fee_cell(row[2]),
                                 note=description[:600] if description else None))
-    return channels
+    return channels, notes
 
 
 def _documents(rows: list[list[str]]) -> list[Document]:
@@ -139,6 +144,7 @@ def parse_word_export(path: Path) -> PortalRecord:
     if is_empty(agency):
         agency = _one(texts, "authority")
     url = next((w for w in _one(texts, "link").split() if w.startswith("http")), None)
+    channels, notes = _channels(tables.get("channels", []))
     return PortalRecord(
         code=code,
         source="dvc-docx",
@@ -149,11 +155,12 @@ def parse_word_export(path: Path) -> PortalRecord:
         field=_one(texts, "field"),
         agency="" if is_empty(agency) else agency,
         who=optional(_one(texts, "who")),
-        channels=_channels(tables.get("channels", [])),
+        channels=channels,
         documents=_documents(tables.get("documents", [])),
         legal_basis=_legal(tables.get("legal", [])),
         steps=[s for s in texts.get("steps", []) if len(s) > 2][:40],
         conditions=[c for c in texts.get("conditions", []) if not is_empty(c)][:40],
         result=optional(_one(texts, "result")),
         url=url,
+        notes=notes,
     )

@@ -38,19 +38,20 @@ def test_lost_unit_is_taken_from_the_record_text() -> None:
     text = H + "Trực tuyến5Miễn phíDịch vụ bưu chính5Miễn phí"
     steps = "Trong thời hạn 05 (năm) ngày làm việc kể từ ngày nhận đủ hồ sơ hợp lệ"
     channels, notes = parse_channels(text, [steps])
-    assert notes == []
     assert [c.kind for c in channels] == [ChannelKind.online, ChannelKind.postal]
     for channel in channels:
         assert (channel.time.value, channel.time.unit) == (5, TimeUnit.working_days)
-        assert "unit not in the portal table" in channel.time.note
+        assert channel.time.note is None and channel.note is None  # citizens see no remark
+    assert notes == [f"channels[{kind}].time: unit not in the portal table; taken from the "
+                     "procedure text ('5 ngày làm việc')" for kind in ("online", "postal")]
 
 
 def test_lost_unit_without_evidence_leaves_the_time_empty() -> None:
     channels, notes = parse_channels(H + "Trực tuyến1Miễn phí", ["trong ngày làm việc tiếp theo"])
     assert channels[0].time is None
-    assert "gives 1 without a unit" in channels[0].note
-    assert notes == ["Trực tuyến: the portal record gives 1 without a unit of time (a bare 1 "
-                     "is usually a placeholder; no unit is taken from the steps)"]
+    assert channels[0].note is None  # the remark is for maintainers, not in the citizen's note
+    assert notes == ["channels[online].time: the portal record gives 1 without a unit of time "
+                     "(a bare 1 is usually a placeholder; no unit is taken from the steps)"]
 
 
 def test_bare_one_takes_no_unit_from_an_intermediate_deadline() -> None:
@@ -79,9 +80,11 @@ def test_time_glued_to_fee_is_split_only_when_the_note_names_the_amount() -> Non
 def test_missing_time_and_free_text_time() -> None:
     text = (H + "Trực tiếpKhông có thông tinKhông có thông tin15 ngày làm việc kể từ ngày nhận"
             "Trực tuyếnKhông phải trả kết quả cho người nộp thuếMiễn phíQua Cổng")
-    in_person, online = parse_channels(text, [])[0]
+    (in_person, online), notes = parse_channels(text, [])
     assert (in_person.time.value, in_person.time.unit) == (15, TimeUnit.working_days)
-    assert in_person.time.note.startswith("time cell empty; taken from the description")
+    assert in_person.time.note == "15 ngày làm việc kể từ ngày nhận"  # quoted from the record
+    assert notes == ["channels[in_person].time: time cell empty; taken from the description, "
+                     "which opens with it"]
     assert in_person.fee is None
     assert online.time is None and online.fee.free
 

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 import yaml
 
+from indexer.catalog.schema import Channel, ChannelKind, ProcessingTime
 from indexer.catalog.validate import has_diacritics, validate_catalog
 from indexer.cli import main
 from indexer.portal.build import example_questions, merge, procedure_id
@@ -126,6 +127,47 @@ def test_cli_refuses_repo_out_and_writes_outside(sources: Path, tmp_path: Path,
     assert len(list((out / "procedures").glob("*.yaml"))) == 3
 
 
+def test_parser_remarks_end_in_source_remarks_not_in_notes(sources: Path,
+                                                           tmp_path: Path) -> None:
+    """What the parser had to guess is for maintainers: it is in ``source.remarks``, while the
+    notes citizens are shown quote only the portal record."""
+    result = run_import([sources], jobs=1, progress=False, today=date(2026, 1, 1))
+    bare_one = result.procedures["9.999994"]  # the crawl's "Trực tiếp1Miễn phí"
+    assert bare_one.source.remarks == [
+        "channels[in_person].time: the portal record gives 1 without a unit of time (a bare 1 "
+        "is usually a placeholder; no unit is taken from the steps)"]
+    (channel,) = bare_one.channels
+    assert channel.time is None and channel.note is None
+    # 9.999992: the crawl's remark on its bare 5 goes with its channels, which the Word
+    # export's replace; nothing is said about channels the procedure does not have
+    assert any("without a unit" in n for r in result.records if r.code == "9.999992"
+               for n in r.notes)
+    assert result.procedures["9.999992"].source.remarks == []
+    for procedure in result.procedures.values():
+        for ch in procedure.channels:
+            shown = " ".join(x or "" for x in (ch.note, ch.time and ch.time.note,
+                                               ch.fee and ch.fee.text))
+            assert "unit" not in shown and "portal" not in shown and "taken from" not in shown
+    write_catalogue(result, tmp_path / "out", progress=False)
+    data = yaml.safe_load((tmp_path / "out" / "procedures" / "tthc-9-999994.yaml").read_text(
+        encoding="utf-8"))
+    assert data["source"]["remarks"] == bare_one.source.remarks
+
+
+def test_channels_taken_from_another_source_bring_their_remarks() -> None:
+    word = PortalRecord(code="9.999991", source="dvc-docx", path="b.docx",
+                        channels=[Channel(kind=ChannelKind.in_person)],
+                        notes=["channels[in_person]: a remark on the Word export's channel"])
+    flat = PortalRecord(code="9.999991", source="dvc-json", path="a.json",
+                        channels=[Channel(kind=ChannelKind.online,
+                                          time=ProcessingTime(value=5, unit="ngày làm việc"))],
+                        notes=["channels[online].time: unit not in the portal table; taken from "
+                               "the procedure text ('5 ngày làm việc')"])
+    merged = merge([flat, word])
+    assert [c.kind for c in merged.channels] == [ChannelKind.online]
+    assert merged.notes == ["channels: taken from dvc-json (a.json)", flat.notes[0]]
+
+
 def test_example_questions() -> None:
     questions = example_questions("Đăng ký khai sinh")
     assert len(questions) == 5 and len(set(questions)) == 5
@@ -176,6 +218,7 @@ def test_agency_missing_from_the_page_comes_from_the_ministry_list(tmp_path: Pat
     procedure = result.procedures["9.999995"]
     assert procedure.agency == "Sở Thử nghiệm; UBND cấp xã"
     assert "agency" not in procedure.source.unverified
+    assert procedure.source.remarks == ["agency: taken from the ministry's procedure list"]
     # without the list the importer says the agency is unknown instead of inventing one
     alone = run_import([src / "9.999995.json"], jobs=1, progress=False, today=date(2026, 1, 1))
     assert alone.procedures["9.999995"].agency == "Không có thông tin"

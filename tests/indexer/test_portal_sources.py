@@ -90,9 +90,12 @@ def test_word_export_empty_time_cell_takes_the_valid_dossier_clause(tmp_path: Pa
     description = ("- Trường hợp hồ sơ không hợp lệ: Trong thời hạn 05 ngày làm việc, Sở thông báo."
                    "\n- Trường hợp hồ sơ hợp lệ: 30 ngày làm việc, kể từ ngày nhận đủ hồ sơ.")
     path = make_word_export(tmp_path / "9_999991.docx", time="", description=description)
-    in_person, online = parse_word_export(path).channels
+    rec = parse_word_export(path)
+    in_person, online = rec.channels
     assert (in_person.time.value, in_person.time.unit) == (30, TimeUnit.working_days)
-    assert "valid dossier" in in_person.time.note
+    assert in_person.time.note == "Trường hợp hồ sơ hợp lệ: 30 ngày làm việc"
+    assert rec.notes == ["channels[in_person].time: time cell empty; taken from the "
+                         "description's clause for a valid dossier"]
     assert online.time is None  # its own description is empty: nothing is borrowed
 
 
@@ -153,6 +156,8 @@ def test_defence_ministry_json(tmp_path: Path) -> None:
     assert rec.agency == "Ban Chỉ huy quân sự cấp xã" and rec.levels == ["cấp xã"]
     in_person, postal = rec.channels
     assert (in_person.time.value, in_person.time.unit) == (3, TimeUnit.working_days)
+    assert rec.notes == ["channels[in_person].time: time cell empty; taken from the description, "
+                         "which opens with it"]
     assert postal.time is None and postal.fee.free
     assert [b.number for b in rec.legal_basis] == ["12/2021/QĐ-TTg"]
     assert rec.documents[0].copy_kind == "original"

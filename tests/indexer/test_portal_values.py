@@ -10,6 +10,7 @@ from indexer.portal.values import (
     ascii_fold,
     channel_kind,
     clean,
+    description_time,
     fee_amounts,
     leading_time,
     levels,
@@ -80,8 +81,22 @@ INVALID = "- Trường hợp hồ sơ không hợp lệ: Trong thời hạn 05 n
 def test_valid_dossier_time(text: str | None, expected: tuple[float, TimeUnit] | None) -> None:
     time = valid_dossier_time(text)
     assert (None if time is None else (time.value, time.unit)) == expected
-    if time is not None:
-        assert time.note.startswith("time cell empty; taken from the description's clause")
+    if time is not None:  # the note quotes the portal's own clause, nothing else
+        assert time.note.startswith("Trường hợp ") and time.note in text.replace("\n", " ")
+
+
+@pytest.mark.parametrize(("text", "note", "remark"), [
+    ("15 ngày làm việc kể từ ngày nhận đủ hồ sơ", "15 ngày làm việc kể từ ngày nhận đủ hồ sơ",
+     "time cell empty; taken from the description, which opens with it"),
+    (INVALID + "- Trường hợp hồ sơ hợp lệ: 25 ngày làm việc, kể từ ngày nhận đủ",
+     "Trường hợp hồ sơ hợp lệ: 25 ngày làm việc",
+     "time cell empty; taken from the description's clause for a valid dossier"),
+])
+def test_description_time_keeps_its_remark_out_of_the_note(text: str, note: str,
+                                                           remark: str) -> None:
+    time, why = description_time(text)
+    assert time is not None and (time.note, why) == (note, remark)
+    assert description_time("Nộp trực tiếp tại trụ sở") == (None, None)
 
 
 def test_unit_for_value_reads_the_record_text() -> None:
