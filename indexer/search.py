@@ -19,7 +19,7 @@ import numpy as np
 from indexer import store
 from indexer.aspects import guess_aspect
 from indexer.catalog.schema import FaqEntry, Procedure
-from indexer.embedding import Embedder, load_embedder
+from indexer.embedding import Embedder, embedder_from_settings
 from indexer.errors import IndexerError, ModelMismatchError
 from indexer.calibration import Calibration
 from indexer.ranking import MODES, IndexState, rank
@@ -75,11 +75,7 @@ class Searcher:
         if self._embedder is None:
             with self._lock:
                 if self._embedder is None:
-                    s = self.settings
-                    self._embedder = load_embedder(
-                        s.model_dir, query_prompt=s.query_prompt, passage_prompt=s.passage_prompt,
-                        batch_size=s.batch_size, max_seq_length=s.max_seq_length,
-                        torch_threads=s.torch_threads)
+                    self._embedder = embedder_from_settings(self.settings)
         self._check_model(self._embedder, self._state)
         return self._embedder
 

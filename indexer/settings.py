@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,9 @@ class IndexerSettings(BaseSettings):
     # Threads for query encoding (one short query gains nothing from more, and on a busy
     # machine extra OpenMP threads spin); builds use build_threads (None: torch's default).
     torch_threads: int | None = Field(default=1, ge=1)
+    # Queries: "auto" takes the int8 ONNX export written by prepare-model when the model
+    # directory has it (about 3 ms a query instead of 20), else the float32 torch model.
+    query_encoder: Literal["auto", "onnx-int8", "torch"] = "auto"
     build_threads: int | None = Field(default=None, ge=1)
     top_k_passages: int = Field(default=60, ge=5)
     calibration_file: Path = REPO / "indexer" / "calibration.json"

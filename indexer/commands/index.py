@@ -71,11 +71,9 @@ def _settings(args: argparse.Namespace) -> IndexerSettings:
 
 
 def _embedder(s: IndexerSettings) -> Any:
-    from indexer.embedding import load_embedder
+    from indexer.embedding import embedder_from_settings
 
-    return load_embedder(s.model_dir, query_prompt=s.query_prompt, passage_prompt=s.passage_prompt,
-                         batch_size=s.batch_size, max_seq_length=s.max_seq_length,
-                         torch_threads=s.build_threads)
+    return embedder_from_settings(s, build=True)
 
 
 def cmd_build(args: argparse.Namespace) -> int:

