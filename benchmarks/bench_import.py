@@ -39,13 +39,13 @@ def breakdown(result: ImportResult) -> dict[str, object]:
                       key=lambda r: ("dvc-docx", "dvc-bqp", "dvc-json").index(r.source))
         incomplete[f"{primary.source}: {_reason(result, failure.code)}"] += 1
     flat = [r for r in result.records if r.source == "dvc-json"]
-    recovered = sum(any(c.time and c.time.note and "unit not in the portal table" in c.time.note
-                        for c in r.channels) for r in flat)
-    lost = sum(any("without a unit" in n for n in r.notes) for r in flat)
-    from_description = sum(any(c.time and c.time.note and "taken from the description:" in
-                               c.time.note for c in r.channels) for r in result.records)
-    from_valid_clause = sum(any(c.time and c.time.note and "clause for a valid dossier" in
-                                c.time.note for c in r.channels) for r in result.records)
+    def remarked(records: list, *phrases: str) -> int:  # parser remarks (Source.remarks)
+        return sum(any(all(ph in n for ph in phrases) for n in r.notes) for r in records)
+
+    recovered = remarked(flat, "unit not in the portal table")
+    lost = remarked(flat, "without a unit")
+    from_description = remarked(result.records, "taken from the description", "opens with it")
+    from_valid_clause = remarked(result.records, "clause for a valid dossier")
     per_source = Counter(r.source for r in result.records)
     no_agency = sum("agency" in p.source.unverified for p in result.procedures.values())
     return {

@@ -135,13 +135,17 @@ def build(args: argparse.Namespace, settings: IndexerSettings) -> dict[str, Any]
         if args.subset:  # full builds of a big catalogue take long on a shared CPU
             for path in sorted((knowledge / "procedures").glob("*.yaml"))[args.subset:]:
                 path.unlink()
-        index = workdir / "index"
+        index = Path(args.out_index) if args.out_index else workdir / "index"
         embedder = _embedder(settings)
         embedder.warm_up()
         t0 = time.perf_counter()
         full = build_index(knowledge, index, embedder, force=True, **kw)
         full_s = time.perf_counter() - t0
         texts = [p.text for p in build_passages(load_catalog(knowledge))]
+        if args.ceiling_sample and args.ceiling_sample < len(texts):  # a seeded random sample
+            import random
+
+            texts = random.Random(7).sample(texts, args.ceiling_sample)
         from indexer.build import _encode
 
         t0 = time.perf_counter()
@@ -161,6 +165,7 @@ def build(args: argparse.Namespace, settings: IndexerSettings) -> dict[str, Any]
             "build_encode_passages_per_s": round(full.encoded / full.encode_seconds, 1)
             if full.encode_seconds else None,
             "raw_encode_passages_per_s": round(len(texts) / raw_s, 1),
+            "raw_encode_sample": len(texts),
             "noop_build_s": round(noop_s, 3), "noop": noop.noop,
             "incremental_build_s": round(incr_s, 2), "incremental_encoded": incr.encoded,
             "batch_size": settings.batch_size, "load_average": os.getloadavg(),
@@ -226,7 +231,9 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--passages", type=int, default=100_000)
-    parser.add_argument("--out-index", help="keep the synthetic index here")
+    parser.add_argument("--out-index", help="synthetic, build: keep the built index here")
+    parser.add_argument("--ceiling-sample", type=int,
+                        help="build: measure the raw encoding ceiling on N random passages")
     parser.add_argument("--keep", action="store_true", help="keep the build work directory")
     parser.add_argument("--subset", type=int, help="build: keep only the first N procedures")
     parser.add_argument("--recalibrate", action="store_true",
