@@ -147,7 +147,7 @@ def build_index(
     reuse = [rows.get(p.id) for p in passages]
     todo = [i for i, r in enumerate(reuse) if r is None or old_vectors is None]
     if todo or old_vectors is None:
-        embedder.warm_up()
+        embedder.warm_up(passages=True)
         dim = embedder.dim
     else:  # everything reused: no need to load the model
         dim = int(old_vectors.shape[1])

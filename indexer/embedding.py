@@ -36,7 +36,7 @@ class Embedder(Protocol):
     model_id: str
     dim: int
 
-    def warm_up(self) -> None: ...
+    def warm_up(self, *, passages: bool = False) -> None: ...
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -50,7 +50,7 @@ class HashingEmbedder:
         self.dim = dim
         self.model_id = f"fake:{dim}"
 
-    def warm_up(self) -> None:
+    def warm_up(self, *, passages: bool = False) -> None:
         return None
 
     def _vector(self, text: str) -> np.ndarray:
@@ -180,9 +180,12 @@ class SentenceTransformerEmbedder:
         self._onnx: OnnxEncoder | None = None
         self._lock = threading.Lock()
 
-    def warm_up(self) -> None:
-        """Load what encoding queries needs (the API never encodes passages)."""
-        if self.query_encoder == "onnx-int8":
+    def warm_up(self, *, passages: bool = False) -> None:
+        """Load what encoding queries needs (the API never encodes passages), or with
+        ``passages`` what encoding passages needs (builds never encode queries)."""
+        if passages:
+            self._load_st()
+        elif self.query_encoder == "onnx-int8":
             self._load_onnx()
         else:
             self._load_st()
