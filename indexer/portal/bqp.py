@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from indexer.catalog.schema import Channel
 from indexer.portal.record import (
     PortalRecord,
     RecordError,
-    channel_remark,
+    channel_from_cells,
     copies_from_cell,
     document,
     legal_basis,
@@ -20,11 +19,8 @@ from indexer.portal.record import (
 from indexer.portal.values import (
     channel_kind,
     clean,
-    description_time,
     is_empty,
     levels,
-    parse_fee_cell,
-    parse_time,
     procedure_name,
 )
 
@@ -51,15 +47,9 @@ def parse_bqp_json(path: Path) -> PortalRecord:
         kind = channel_kind(row.get("hinh_thuc", ""))
         if kind is None:
             continue
-        note = optional(row.get("mo_ta"))
-        time = parse_time(row.get("thoi_han_giai_quyet", ""))
-        if time is None:
-            time, remark = description_time(note)
-            if remark:
-                notes.append(channel_remark(kind, "time", remark))
-        channels.append(Channel(kind=kind, time=time,
-                                fee=parse_fee_cell(row.get("phi_le_phi", "")),
-                                note=note[:600] if note else None))
+        channels.append(channel_from_cells(kind, row.get("thoi_han_giai_quyet", ""),
+                                           row.get("phi_le_phi", ""),
+                                           optional(row.get("mo_ta")), notes))
     documents = []
     for row in _rows(tables, "thanh_phan_ho_so"):
         originals, copies = copies_from_cell(row.get("ghi_chu", ""))

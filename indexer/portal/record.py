@@ -8,7 +8,7 @@ from dataclasses import field as _field
 from datetime import date, datetime
 
 from indexer.catalog.schema import Channel, ChannelKind, Document, LegalBasis
-from indexer.portal.values import clean, is_empty
+from indexer.portal.values import clean, description_time, is_empty, parse_fee_cell, parse_time
 
 SOURCES = ("dvc-docx", "dvc-bqp", "dvc-json")  # preference order when a code is in several
 
@@ -47,6 +47,19 @@ class PortalRecord:
 def channel_remark(kind: ChannelKind, field: str | None, text: str) -> str:
     """A maintainer remark about one channel: "channels[online].time: <text>"."""
     return f"channels[{kind.value}]{'.' + field if field else ''}: {text}"
+
+
+def channel_from_cells(kind: ChannelKind, time_cell: str, fee_cell: str,
+                       description: str | None, remarks: list[str]) -> Channel:
+    """A channel from a portal table row (time, fee and description cells). An empty time cell
+    takes the time the description gives, and the remark saying so goes to ``remarks``."""
+    time = parse_time(time_cell)
+    if time is None:
+        time, remark = description_time(description)
+        if remark:
+            remarks.append(channel_remark(kind, "time", remark))
+    return Channel(kind=kind, time=time, fee=parse_fee_cell(fee_cell),
+                   note=description[:600] if description else None)
 
 
 def optional(text: str | None) -> str | None:

@@ -17,7 +17,7 @@ from indexer.catalog.schema import Channel, Document, LegalBasis
 from indexer.portal.record import (
     PortalRecord,
     RecordError,
-    channel_remark,
+    channel_from_cells,
     copies_from_cell,
     document,
     legal_basis,
@@ -26,11 +26,8 @@ from indexer.portal.record import (
 from indexer.portal.values import (
     channel_kind,
     clean,
-    description_time,
     is_empty,
     levels,
-    parse_fee_cell,
-    parse_time,
     procedure_name,
 )
 
@@ -102,13 +99,7 @@ def _channels(rows: list[list[str]]) -> tuple[list[Channel], list[str]]:
         if len(row) < 3 or (kind := channel_kind(row[0])) is None:
             continue
         description = optional(row[3]) if len(row) > 3 else None
-        time = parse_time(row[1])
-        if time is None:
-            time, remark = description_time(description)
-            if remark:
-                notes.append(channel_remark(kind, "time", remark))
-        channels.append(Channel(kind=kind, time=time, fee=parse_fee_cell(row[2]),
-                                note=description[:600] if description else None))
+        channels.append(channel_from_cells(kind, row[1], row[2], description, notes))
     return channels, notes
 
 
