@@ -191,6 +191,8 @@ class SentenceTransformerEmbedder:
             self._load_st()
 
     def _load_onnx(self) -> OnnxEncoder:
+        if self._onnx is not None:  # every query comes here: no lock once loaded
+            return self._onnx
         with self._lock:
             if self._onnx is None:
                 from indexer.model.onnx_export import QUERY_ONNX
