@@ -138,3 +138,31 @@ class ActionAnswer(ApiAction):
                 SlotSet(slots.PROCEDURE_NAME, answer.procedure.name),
             ]
         return events + reset_failures()
+
+
+class ActionFallback(ActionAnswer):
+    """Runs on ``nlu_fallback``. A long or unusual question can miss every intent and still
+    name a procedure clearly ("Con tôi có bố là người Nhật, làm khai sinh ở Việt Nam thì cần
+    gì?"), so the words go to the search engine first, on their own (no procedure carried over:
+    garbage must not come back as an answer about the last procedure). Only a confident answer
+    or a clarification is shown; otherwise, as before, the citizen is asked to rephrase, and the
+    second failure in a row offers a hotline agent."""
+
+    def name(self) -> Text:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        text = question_text(tracker)
+        if text:
+            result = await self.client.answer(
+                text=text, aspect=None, procedure_id=None, sender_id=tracker.sender_id,
+                channel=tracker.get_latest_input_channel(),
+            )
+            if isinstance(result, Answer) and result.status != "abstain":
+                return self._dispatch(result, result.aspect or DEFAULT_ASPECT, dispatcher, tracker)
+            if isinstance(result, ApiFailure):
+                logger.warning("actions.fallback.api_failed",
+                               extra={"kind": result.kind, "detail": result.detail})
+        return record_failure(dispatcher, tracker, already_said=False)

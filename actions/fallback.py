@@ -1,4 +1,5 @@
-"""Failures in a row: ask to rephrase once, then offer a hotline agent."""
+"""Failures in a row: ask to rephrase once, then offer a hotline agent (``action_fallback``
+itself is in ``actions.answer``: it first asks the search engine)."""
 
 from __future__ import annotations
 
@@ -44,18 +45,6 @@ def record_failure(
 
 def reset_failures() -> List[EventType]:
     return [SlotSet(slots.FAILURES, 0.0), SlotSet(slots.HANDOFF_OFFERED, False)]
-
-
-class ActionFallback(Action):
-    """Runs on ``nlu_fallback``: the assistant did not understand the message."""
-
-    def name(self) -> Text:
-        return "action_fallback"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
-        return record_failure(dispatcher, tracker, already_said=False)
 
 
 class ActionDeclineHandoff(Action):

@@ -174,3 +174,15 @@ def test_request_human_opens_a_ticket_and_says_what_happens_next(stack: str) -> 
 def test_out_of_scope_gets_the_redirect(stack: str) -> None:
     reply = say(stack, f"it-{uuid.uuid4().hex[:8]}", "giá vàng hôm nay bao nhiêu")
     assert reply and "thủ tục hành chính" in reply[0]["text"]
+
+
+def test_a_question_the_intents_miss_is_answered_and_garbage_is_not(stack: str) -> None:
+    """nlu_fallback first asks the search engine; only a confident answer is shown."""
+    question = "Con tôi có bố là người Nhật, làm khai sinh ở Việt Nam thì cần gì?"
+    sender = f"it-{uuid.uuid4().hex[:8]}"
+    reply = say(stack, sender, question)
+    assert reply and "có yếu tố nước ngoài" in reply[0]["text"], reply
+    assert slots(stack, sender)["failures"] in (None, 0.0)
+
+    garbage = say(stack, f"it-{uuid.uuid4().hex[:8]}", "asdf qwer zxcv")
+    assert garbage and "chưa hiểu" in garbage[0]["text"], garbage
