@@ -12,6 +12,8 @@ FORBIDDEN = {
     "indexer": {"api", "actions", "bot"},
     "actions": {"api", "indexer"},
     "bot": {"api", "actions", "indexer"},
+    # The leaf: Vietnamese text normalisation for every package, stdlib only.
+    "vntext": {"api", "actions", "bot", "indexer"},
 }
 
 
