@@ -31,6 +31,11 @@ INTENT_TO_ASPECT: Dict[str, str] = {
     "ask_online": "online",
     "ask_conditions": "conditions",
     "ask_procedure": "overview",
+    "ask_deadline": "deadline",
+    "ask_validity": "validity",
+    "ask_result": "result",
+    "ask_who": "who",
+    "ask_form": "forms",
 }
 CHOOSE_PROCEDURE = "choose_procedure"
 DEFAULT_ASPECT = "overview"

@@ -52,6 +52,10 @@ class Answer:
     candidates: List[Button] = field(default_factory=list)
     confidence: Optional[float] = None
     citation: Optional[Dict[str, Any]] = None
+    # "yes_no" | "question" | "statement", from the words alone; None from an older API.
+    question_form: Optional[str] = None
+    verdict: Optional[str] = None  # "yes" | "no" | "unknown" for a yes/no question
+    procedures: List[ProcedureRef] = field(default_factory=list)  # all procedures answered
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,14 @@ def _int_or_none(value: Any) -> Optional[int]:
     return int(round(value))
 
 
+def _procedure_ref(raw: Any) -> ProcedureRef:
+    try:
+        return ProcedureRef(id=str(raw["id"]), name=str(raw["name"]),
+                            code=_str_or_none(raw.get("code")))
+    except (KeyError, TypeError) as error:
+        raise BadResponse(f"bad procedure {raw!r}") from error
+
+
 def parse_answer(body: Any) -> Answer:
     """Builds an :class:`Answer` from a ``/v1/answer`` body; raises :class:`BadResponse`."""
     if not isinstance(body, dict):
@@ -103,17 +115,12 @@ def parse_answer(body: Any) -> Answer:
     text = body.get("text") or ""
     if not isinstance(text, str):
         raise BadResponse("answer text is not a string")
-    procedure = None
     raw_procedure = body.get("procedure")
-    if raw_procedure:
-        try:
-            procedure = ProcedureRef(
-                id=str(raw_procedure["id"]),
-                name=str(raw_procedure["name"]),
-                code=_str_or_none(raw_procedure.get("code")),
-            )
-        except (KeyError, TypeError) as error:
-            raise BadResponse(f"bad procedure {raw_procedure!r}") from error
+    procedure = _procedure_ref(raw_procedure) if raw_procedure else None
+    raw_procedures = body.get("procedures") or []
+    if not isinstance(raw_procedures, list):
+        raise BadResponse("procedures is not a list")
+    procedures = [_procedure_ref(p) for p in raw_procedures]
     try:
         quick_replies = [
             Button(title=str(q["title"]), payload=str(q["payload"]))
@@ -139,6 +146,9 @@ def parse_answer(body: Any) -> Answer:
         candidates=candidates,
         confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
         citation=body.get("citation") if isinstance(body.get("citation"), dict) else None,
+        question_form=_str_or_none(body.get("question_form")),
+        verdict=_str_or_none(body.get("verdict")),
+        procedures=procedures,
     )
 
 

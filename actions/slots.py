@@ -10,3 +10,4 @@ HANDOFF_OFFERED = "handoff_offered"  # True while the hotline offer awaits a yes
 DOSSIER_CODE = "dossier_code"
 DOSSIER_FACTOR = "dossier_factor"  # last 4 digits; cleared by every lookup, never logged
 DOSSIER_NEXT = "dossier_next"  # after a lookup: ask_factor | ask_code | done
+ROUTE = "route"  # set by action_route: dossier (start the form) | done

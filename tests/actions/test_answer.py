@@ -36,6 +36,11 @@ def test_intent_to_aspect_map_matches_the_contract() -> None:
         "ask_online": "online",
         "ask_conditions": "conditions",
         "ask_procedure": "overview",
+        "ask_deadline": "deadline",
+        "ask_validity": "validity",
+        "ask_result": "result",
+        "ask_who": "who",
+        "ask_form": "forms",
     }
 
 

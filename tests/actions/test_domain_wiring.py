@@ -18,6 +18,7 @@ import actions.answer  # noqa: E402
 import actions.dossier  # noqa: E402
 import actions.fallback  # noqa: E402
 import actions.handoff  # noqa: E402
+import actions.route  # noqa: E402
 
 pytestmark = pytest.mark.rasa
 
@@ -115,7 +116,7 @@ def test_slots_the_actions_set_are_declared() -> None:
 
 
 def _all_action_classes() -> list:
-    modules = (actions.answer, actions.dossier, actions.fallback, actions.handoff)
+    modules = (actions.answer, actions.dossier, actions.fallback, actions.handoff, actions.route)
     return [
         obj
         for module in modules

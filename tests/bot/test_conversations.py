@@ -61,13 +61,14 @@ def test_there_are_at_least_30_conversation_tests_covering_the_flows() -> None:
     stories = yaml.safe_load(TEST_STORIES.read_text(encoding="utf-8"))["stories"]
     assert len(stories) >= 30
     actions = [step.get("action") for s in stories for step in s["steps"]]
-    for needed in ("action_answer", "action_fallback", "action_handoff", "action_decline_handoff",
-                   "utter_out_of_scope", "dossier_form", "action_dossier_lookup",
+    for needed in ("action_answer", "action_route", "action_fallback", "action_handoff",
+                   "action_decline_handoff", "dossier_form", "action_dossier_lookup",
                    "action_dossier_cancel"):
         assert needed in actions, needed
     intents = {step.get("intent") for s in stories for step in s["steps"]}
     assert {"choose_procedure", "nlu_fallback", "request_human", "out_of_scope",
-            "check_dossier_status", "give_factor", "stop"} <= intents
+            "check_dossier_status", "give_factor", "stop", "give_feedback", "affirm", "greet",
+            "ask_deadline", "ask_validity", "ask_result", "ask_who", "ask_form"} <= intents
 
 
 def test_conversation_tests_pass(trained_model: Path, tmp_path: Path) -> None:
