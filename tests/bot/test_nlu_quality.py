@@ -18,7 +18,8 @@ pytestmark = pytest.mark.rasa
 TRAIN = REPO / "bot" / "data" / "nlu.yml"
 HELD_OUT = REPO / "tests" / "bot" / "nlu_test.yml"
 ASPECT_INTENTS = ["ask_documents", "ask_processing_time", "ask_fee", "ask_place", "ask_steps",
-                  "ask_online", "ask_conditions", "ask_procedure"]
+                  "ask_online", "ask_conditions", "ask_procedure", "ask_deadline", "ask_validity",
+                  "ask_result", "ask_who", "ask_form"]
 MIN_MACRO_F1 = 0.90
 
 
