@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Aspect = Literal["overview", "documents", "time", "fee", "place", "steps", "online",
-                 "conditions", "legal_basis", "result"]
+                 "conditions", "legal_basis", "result", "deadline", "validity", "who", "forms"]
 AnswerStatus = Literal["answer", "clarify", "abstain", "abolished"]
 
 

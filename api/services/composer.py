@@ -20,7 +20,8 @@ from api.schemas.answer import (
     ProcedureRef,
     QuickReply,
 )
-from api.services.render import RENDERERS, citation_label, citation_url, vn_date
+from api.services.render import citation_label, citation_url, vn_date
+from api.services.render_details import RENDERERS
 from api.services.search_port import HitLike, SearcherLike
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ INTENT_ASPECT = {
     "ask_documents": "documents", "ask_processing_time": "time", "ask_fee": "fee",
     "ask_place": "place", "ask_steps": "steps", "ask_online": "online",
     "ask_conditions": "conditions", "ask_procedure": "overview",
+    "ask_deadline": "deadline", "ask_validity": "validity", "ask_result": "result",
+    "ask_who": "who", "ask_form": "forms",
 }
 ASPECT_INTENT = {v: k for k, v in INTENT_ASPECT.items()}
 

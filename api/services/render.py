@@ -182,12 +182,6 @@ def render_legal_basis(proc: Procedure, hotline: str) -> str:
     return f"Căn cứ pháp lý của thủ tục {proc.name}:\n" + "\n".join(lines)
 
 
-def render_result(proc: Procedure, hotline: str) -> str:
-    if not proc.result:
-        return missing(f"kết quả của thủ tục {proc.name}", hotline)
-    return f"Kết quả thực hiện thủ tục {proc.name}: {proc.result}."
-
-
 def render_overview(proc: Procedure, hotline: str) -> str:
     lines = [f"Thủ tục {proc.name}", f"Lĩnh vực: {proc.field}.",
              f"Cơ quan thực hiện: {proc.agency} ({', '.join(proc.levels)})."]
@@ -197,6 +191,8 @@ def render_overview(proc: Procedure, hotline: str) -> str:
     return "\n".join(lines)
 
 
+# The aspects rendered here; ``render_details.RENDERERS`` adds result, deadline, validity, who
+# and forms (the map the composer uses).
 RENDERERS = {
     "overview": render_overview,
     "documents": render_documents,
@@ -207,7 +203,6 @@ RENDERERS = {
     "online": render_online,
     "conditions": render_conditions,
     "legal_basis": render_legal_basis,
-    "result": render_result,
 }
 
 

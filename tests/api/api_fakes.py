@@ -14,10 +14,14 @@ import httpx
 
 from api.settings import ApiSettings
 
+from indexer.aspects import guess_aspect
 from indexer.catalog.loader import load_catalog
 from indexer.catalog.schema import Procedure
 
 FIXTURE_KNOWLEDGE = Path(__file__).resolve().parent / "fixtures" / "knowledge"
+# Frozen copies of real catalogue records with variants (khai sinh, tạm trú, căn cước), for the
+# families, two-procedure and detail-aspect tests.
+VARIANT_KNOWLEDGE = Path(__file__).resolve().parent / "fixtures" / "knowledge_variants"
 
 ASPECT_WORDS = [
     ("documents", ("giay to", "ho so", "can gi", "can nhung gi")),
@@ -26,6 +30,9 @@ ASPECT_WORDS = [
     ("place", ("o dau", "noi nop", "nop o")),
     ("online", ("truc tuyen", "online")),
 ]
+# Aspects the fake takes from ``indexer.aspects.guess_aspect`` (as the real Searcher does),
+# ahead of its own short word list.
+REAL_GUESS = {"deadline", "validity", "who", "forms", "result"}
 STOP = {"dang", "ky", "lam", "giay", "thu", "tuc"}
 
 
@@ -84,12 +91,19 @@ class FakeSearcher:
                 hits.append(FakeHit(p.id, p.name, p.code, best, best, p.status.state.value))
         hits.sort(key=lambda h: (-h.score, h.procedure_id))
         folded = fold(query)
-        aspect = next((a for a, words in ASPECT_WORDS if any(w in folded for w in words)), None)
+        aspect = guess_aspect(query)
+        if aspect not in REAL_GUESS:
+            aspect = next((a for a, words in ASPECT_WORDS if any(w in folded for w in words)),
+                          None)
         abstain = not hits or hits[0].confidence < self.threshold
         return FakeResult(abstain=abstain, hits=hits[:top_k], aspect=aspect)
 
     def procedure(self, procedure_id: str) -> Procedure:
         return self.by_id[procedure_id]
+
+    @property
+    def procedures(self) -> dict[str, Procedure]:
+        return self.by_id
 
     def reload(self) -> bool:
         self.reloads += 1
