@@ -117,7 +117,10 @@ def start(stack: Stack, index: Path, tmp: Path) -> str:
          str(api_port), "--log-level", "warning", "--no-access-log",
          "--workers", str(stack.api_workers)],
         [str(rasa_venv), "-m", "rasa_sdk", "--actions", "actions", "-p", str(actions_port)],
-        [str(rasa_venv), "-m", "rasa", "run", "--enable-api", "-m", "bot/models/bot.tar.gz",
+        # bot.serve is Rasa's command line with the cached action-reply validator (if the
+        # checkout has it); older checkouts run plain rasa.
+        [str(rasa_venv), "-m", "bot.serve" if (stack.root / "bot/serve.py").exists() else "rasa",
+         "run", "--enable-api", "-m", "bot/models/bot.tar.gz",
          "--endpoints", endpoints, "--credentials", "bot/credentials.yml",
          "-i", "127.0.0.1", "-p", str(rasa_port)],
     ]

@@ -101,7 +101,7 @@ def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         )
         processes.append(actions)
         rasa = start(
-            [sys.executable, "-m", "rasa", "run", "--enable-api", "-m", str(trained_model),
+            [sys.executable, "-m", "bot.serve", "run", "--enable-api", "-m", str(trained_model),
              "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
              "-p", str(rasa_port)],
             {"RASA_ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook"},
