@@ -114,6 +114,39 @@ def load_labels(path: Path = LABELS) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
+ASPECT_INTENT = {"documents": "ask_documents", "time": "ask_processing_time", "fee": "ask_fee",
+                 "place": "ask_place", "steps": "ask_steps", "online": "ask_online",
+                 "conditions": "ask_conditions", "overview": "ask_procedure"}
+
+
+def labels_from_question_set(path: Path) -> list[dict[str, Any]]:
+    """Labels for a retrieval question set (``{"q", "procedure", "aspect", "style"}`` lines,
+    e.g. benchmarks/data/fresh_questions.jsonl): every question is about one catalogue
+    procedure, named by its exact name; an unknown name is an error, not a silent skip."""
+    names: dict[str, set[str]] = {}
+    for yml in sorted((KNOWLEDGE / "procedures").glob("*.yaml")):
+        proc = yaml.safe_load(yml.read_text(encoding="utf-8"))
+        for name in [proc["name"], *(proc.get("aliases") or [])]:
+            names.setdefault(fold(name), set()).add(proc["id"])
+    labels = []
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        if not row.get("procedure"):  # an out-of-scope question of the set
+            labels.append({"line": i, "text": row["q"], "intent": "out_of_scope",
+                           "procedures": [], "scope": "out_of_catalogue"})
+            continue
+        ids = names.get(fold(row["procedure"]))  # its name or an alias, as the set's rule
+        if not ids:
+            raise ValueError(f"{path}:{i}: unknown procedure {row['procedure']!r}")
+        labels.append({"line": i, "text": row["q"], "procedures": sorted(ids),
+                       "intent": ASPECT_INTENT.get(row.get("aspect") or "", "ask_procedure"),
+                       "aspect": row.get("aspect"), "scope": "in_catalogue",
+                       "style": row.get("style")})
+    return labels
+
+
 # -- Rasa NLU test file --------------------------------------------------------------------------
 def to_rasa_nlu(labels: Iterable[Mapping[str, Any]], path: Path | str) -> Path:
     """Write a Rasa 3.x NLU test YAML: one block per intent; skip/null intents left out."""
@@ -322,6 +355,8 @@ def markdown(summary: Mapping[str, Any]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Understanding evaluation on portal_dev.jsonl.")
     parser.add_argument("--labels", type=Path, default=LABELS)
+    parser.add_argument("--question-set", type=Path,
+                        help="use a retrieval question set (q/procedure/aspect) instead of labels")
     sub = parser.add_subparsers(dest="command", required=True)
     nlu = sub.add_parser("nlu-yaml", help="write a Rasa NLU test file")
     nlu.add_argument("out", type=Path)
@@ -330,7 +365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     live.add_argument("--out", type=Path, required=True)
     live.add_argument("--limit", type=int, default=None, help="first N labels only")
     args = parser.parse_args(argv)
-    labels = load_labels(args.labels)
+    labels = (labels_from_question_set(args.question_set) if args.question_set
+              else load_labels(args.labels))
     if args.command == "nlu-yaml":
         path = to_rasa_nlu(labels, args.out)
         print(f"wrote {path}")

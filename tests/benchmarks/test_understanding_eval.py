@@ -19,6 +19,7 @@ from benchmarks.understanding_eval import (
     LABELS,
     SCOPES,
     judge,
+    labels_from_question_set,
     load_catalogue,
     load_labels,
     markdown,
@@ -283,3 +284,17 @@ def test_every_portal_message_is_labelled_exactly_once() -> None:
     labels = load_labels(LABELS)
     assert len(labels) == len(lines)
     assert [(x["line"], x["text"]) for x in labels] == list(enumerate(lines, 1))
+
+
+def test_question_set_labels_name_catalogue_procedures(tmp_path: Path) -> None:
+    qs = tmp_path / "qs.jsonl"
+    qs.write_text(
+        '{"q": "khai sinh cần gì", "procedure": "Đăng ký khai sinh", "aspect": "documents"}\n'
+        '{"q": "thời tiết mai thế nào", "procedure": null}\n', encoding="utf-8")
+    first, second = labels_from_question_set(qs)
+    assert first["procedures"] == ["dang-ky-khai-sinh"] and first["intent"] == "ask_documents"
+    assert first["scope"] == "in_catalogue"
+    assert second["procedures"] == [] and second["scope"] == "out_of_catalogue"
+    qs.write_text('{"q": "x", "procedure": "Thủ tục không có thật"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown procedure"):
+        labels_from_question_set(qs)
