@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 Aspect = Literal["overview", "documents", "time", "fee", "place", "steps", "online",
                  "conditions", "legal_basis", "result", "deadline", "validity", "who", "forms"]
 AnswerStatus = Literal["answer", "clarify", "abstain", "abolished"]
+QuestionForm = Literal["yes_no", "question", "statement"]
+Verdict = Literal["yes", "no", "unknown"]
 
 
 class AnswerRequest(BaseModel):
@@ -52,6 +54,11 @@ class AnswerPublic(BaseModel):
     quick_replies: list[QuickReply]
     candidates: list[Candidate]
     confidence: float | None
+    # Added for yes/no questions and multi-procedure answers; the defaults keep old clients
+    # (and old stored answers) valid.
+    question_form: QuestionForm = "statement"
+    verdict: Verdict | None = None  # only for a yes/no question answered about one procedure
+    procedures: list[ProcedureRef] = Field(default_factory=list)  # every procedure covered
 
 
 class SearchHitPublic(BaseModel):

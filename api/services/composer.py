@@ -5,10 +5,7 @@ Used by ``POST /v1/answer`` (Rasa actions, agents) and by degraded mode when Ras
 
 from __future__ import annotations
 
-import json
 import logging
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from indexer.catalog.schema import Procedure, StatusKind
@@ -18,55 +15,26 @@ from api.schemas.answer import (
     Candidate,
     Citation,
     ProcedureRef,
-    QuickReply,
+    QuestionForm,
 )
+from api.services import multi, yesno
+from api.services.families import Families, families_for
+from api.services.question_form import asked_object, question_form
 from api.services.render import citation_label, citation_url, vn_date
 from api.services.render_details import RENDERERS
+from api.services.replies import (
+    ASPECT_INTENT,
+    INTENT_ASPECT,
+    bare_follow_up,
+    choose_payload,
+    quick_replies,
+)
 from api.services.search_port import HitLike, SearcherLike
 
+__all__ = ["ASPECT_INTENT", "INTENT_ASPECT", "AnswerComposer", "ComposerSettings",
+           "bare_follow_up", "choose_payload", "quick_replies"]
+
 logger = logging.getLogger(__name__)
-
-QUICK_REPLIES = [
-    ("documents", "Giấy tờ", "/ask_documents"),
-    ("time", "Thời hạn", "/ask_processing_time"),
-    ("fee", "Lệ phí", "/ask_fee"),
-    ("place", "Nộp ở đâu", "/ask_place"),
-    ("online", "Nộp trực tuyến", "/ask_online"),
-]
-INTENT_ASPECT = {
-    "ask_documents": "documents", "ask_processing_time": "time", "ask_fee": "fee",
-    "ask_place": "place", "ask_steps": "steps", "ask_online": "online",
-    "ask_conditions": "conditions", "ask_procedure": "overview",
-    "ask_deadline": "deadline", "ask_validity": "validity", "ask_result": "result",
-    "ask_who": "who", "ask_form": "forms",
-}
-ASPECT_INTENT = {v: k for k, v in INTENT_ASPECT.items()}
-
-
-# Words of a bare follow-up ("thế còn lệ phí bao nhiêu?"), accents removed. A text made only of
-# these does not name a procedure, whatever the search engine's confidence.
-_FOLLOW_UP_WORDS = set("""
-le phi bao nhieu tien thoi han mat may ngay lau gio giay to ho so can gi nhung nop o dau noi
-truc tuyen online qua mang buu chinh the con thi sao vay a ah nhe khong co duoc la lam nao
-cho toi hoi xin minh em anh chi ban oi va nua tiep the nao phai mien khi nhan ket qua o
-""".split())
-
-
-def bare_follow_up(text: str) -> bool:
-    folded = unicodedata.normalize("NFD", text.lower()).replace("đ", "d")
-    words = re.findall(r"[a-z0-9]+", "".join(c for c in folded
-                                             if unicodedata.category(c) != "Mn"))
-    return len([w for w in words if w not in _FOLLOW_UP_WORDS]) == 0
-
-
-def choose_payload(procedure_id: str) -> str:
-    return "/choose_procedure" + json.dumps({"procedure_id": procedure_id},
-                                            separators=(",", ":"))
-
-
-def quick_replies(aspect: str | None) -> list[QuickReply]:
-    return [QuickReply(title=t, payload=p) for a, t, p in QUICK_REPLIES if a != aspect]
-
 
 @dataclass(frozen=True)
 class ComposerSettings:
@@ -98,6 +66,14 @@ class AnswerComposer:
 
     # -- main entry -------------------------------------------------------------------------
     def compose(self, req: AnswerRequest) -> AnswerPublic:
+        form = question_form(req.text)
+        answer = self._compose(req, form)
+        update: dict[str, object] = {"question_form": form}
+        if not answer.procedures and answer.procedure is not None:
+            update["procedures"] = [answer.procedure]
+        return answer.model_copy(update=update)
+
+    def _compose(self, req: AnswerRequest, form: QuestionForm) -> AnswerPublic:
         if self.searcher is None:
             return self.unavailable(req.aspect)
         hits: list[HitLike] = []
@@ -110,28 +86,38 @@ class AnswerComposer:
             guessed_aspect = result.aspect
         else:
             result = None
-        aspect = req.aspect or guessed_aspect or "overview"
+        aspect = req.aspect or guessed_aspect or self._default_aspect(req.text, form)
         carried = self._known(req.procedure_id)
+        if req.text and not bare_follow_up(req.text):
+            several = self._several(req.text, hits, abstain, aspect)
+            if several is not None:
+                return several
 
         if carried is not None:
             others = ([] if abstain or bare_follow_up(req.text)
                       else self._named_others(hits, carried.id))
-            if len(others) == 1:
-                return self._answer(self._proc(others[0].procedure_id), aspect,
-                                    others[0].confidence)
-            if len(others) > 1:  # names another procedure, but not which one: ask
+            if len(others) > 1 and not self._one_family(others):  # names another, not which
                 return self._clarify(others, aspect)
+            if others:
+                return self._answer(self._proc(others[0].procedure_id), aspect,
+                                    others[0].confidence, text=req.text, form=form, hits=hits)
             conf = next((h.confidence for h in hits if h.procedure_id == carried.id), 1.0)
-            return self._answer(carried, aspect, conf)
+            return self._answer(carried, aspect, conf, text=req.text, form=form)
         faq = self._faq(result) if req.text else None
         if faq is not None:
             return faq
         if abstain:
             return self.abstain(req.aspect or guessed_aspect)
         close = self._close_hits(hits)
-        if len(close) > 1:
+        if len(close) > 1 and not self._one_family(close):
             return self._clarify(close, aspect)
-        return self._answer(self._proc(hits[0].procedure_id), aspect, hits[0].confidence)
+        return self._answer(self._proc(hits[0].procedure_id), aspect, hits[0].confidence,
+                            text=req.text, form=form, hits=hits)
+
+    @staticmethod
+    def _default_aspect(text: str, form: QuestionForm) -> str:
+        """No aspect cue: "có cần <X> không" asks about a document, anything else is overview."""
+        return "documents" if form == "yes_no" and asked_object(text) else "overview"
 
     # -- helpers ----------------------------------------------------------------------------
     def _proc(self, procedure_id: str) -> Procedure:
@@ -187,6 +173,39 @@ class AnswerComposer:
         close = self._close_hits(hits)
         return [] if any(h.procedure_id == current_id for h in close) else close
 
+    def _families(self) -> Families | None:
+        return families_for(self.searcher)
+
+    def _same_family(self, a: str, b: str) -> bool:
+        families = self._families()
+        return families is not None and families.related(a, b)
+
+    def _one_family(self, hits: list[HitLike]) -> bool:
+        return all(self._same_family(hits[0].procedure_id, h.procedure_id) for h in hits[1:])
+
+    def _several(self, text: str, hits: list[HitLike], abstain: bool,
+                 aspect: str) -> AnswerPublic | None:
+        """Two procedures named in one question: both answered; more than two: ask."""
+        assert self.searcher is not None
+        parts = multi.split_parts(text)
+        if not parts:
+            return None
+        if not abstain and hits and hits[0].confidence >= self.settings.switch_confidence:
+            if multi.covers(self._proc(hits[0].procedure_id).all_names(), parts):
+                return None
+        found = multi.confident_parts(
+            self.searcher, parts, top_k=self.settings.top_k,
+            min_confidence=self.settings.switch_confidence,
+            margin=self.settings.clarify_margin, same_family=self._same_family)
+        distinct = list({p.hit.procedure_id: p.hit for p in found}.values())
+        if len(distinct) < 2:
+            return None
+        if len(distinct) > 2:
+            return self._clarify(distinct, aspect,
+                                 lead="Anh/Chị hỏi về nhiều thủ tục; Anh/Chị chọn từng thủ tục:")
+        return multi.joined([self._answer(self._proc(h.procedure_id), aspect, h.confidence)
+                             for h in distinct], quick_replies(aspect))
+
     def is_vague(self, text: str) -> bool:
         """The text names neither a procedure nor an aspect (e.g. "vâng", "cảm ơn")."""
         if self.searcher is None or not text:
@@ -205,28 +224,51 @@ class AnswerComposer:
             text=f"Anh/Chị muốn biết thêm thông tin gì về thủ tục {proc.name}?",
             citation=None, quick_replies=quick_replies(None), candidates=[], confidence=None)
 
-    def _clarify(self, hits: list[HitLike], aspect: str) -> AnswerPublic:
+    def _clarify(self, hits: list[HitLike], aspect: str,
+                 lead: str = "Anh/Chị hỏi về thủ tục nào?") -> AnswerPublic:
         names = "\n".join(f"{i}. {h.name}" for i, h in enumerate(hits, 1))
         return AnswerPublic(
-            status="clarify", aspect=aspect, procedure=None,
-            text=f"Anh/Chị hỏi về thủ tục nào?\n{names}",
+            status="clarify", aspect=aspect, procedure=None,  # type: ignore[arg-type]
+            text=f"{lead}\n{names}",
             citation=None, quick_replies=[],
             candidates=[Candidate(id=h.procedure_id, name=h.name,
                                   payload=choose_payload(h.procedure_id)) for h in hits],
             confidence=hits[0].confidence,
         )
 
-    def _answer(self, proc: Procedure, aspect: str, confidence: float | None) -> AnswerPublic:
+    def _answer(self, proc: Procedure, aspect: str, confidence: float | None, *,
+                text: str = "", form: QuestionForm = "statement",
+                hits: list[HitLike] | None = None) -> AnswerPublic:
+        """``hits`` is given when the procedure was found by this turn's search: its family's
+        other variants are then offered, and named when the text did not say which one."""
         ref = ProcedureRef(id=proc.id, code=proc.code, name=proc.name)
         label = citation_label(proc)
         citation = Citation(label=label, url=citation_url(proc))
         if proc.status.state is StatusKind.abolished:
             return self._abolished(proc, ref, citation, aspect, confidence)
-        body = RENDERERS[aspect](proc, self.settings.hotline)
+        body = RENDERERS.get(aspect, RENDERERS["overview"])(proc, self.settings.hotline)
+        siblings, named = self._variants(proc, text, hits)
+        verdict = None
+        if form == "yes_no":  # the verdict's reason names the procedure: no variant sentence
+            decided = yesno.decide(proc, aspect, text, self.settings.hotline)
+            body, verdict = f"{decided.lead}\n{body}", decided.value
+        elif siblings and not named:
+            body = f"Em trả lời theo thủ tục: {proc.name}.\n{body}"
         return AnswerPublic(status="answer", aspect=aspect, procedure=ref,  # type: ignore[arg-type]
                             text=f"{body}\n{label}", citation=citation,
-                            quick_replies=quick_replies(aspect), candidates=[],
-                            confidence=confidence)
+                            quick_replies=quick_replies(aspect),
+                            candidates=[Candidate(id=p.id, name=p.name,
+                                                  payload=choose_payload(p.id)) for p in siblings],
+                            confidence=confidence, verdict=verdict)
+
+    def _variants(self, proc: Procedure, text: str,
+                  hits: list[HitLike] | None) -> tuple[list[Procedure], bool]:
+        """(the other variants to offer, whether the text names this one)."""
+        families = self._families() if hits is not None else None
+        if families is None:
+            return [], True
+        siblings = families.siblings(proc.id, prefer=[h.procedure_id for h in hits or []])
+        return siblings, families.names_variant(text, proc.id)
 
     def _abolished(self, proc: Procedure, ref: ProcedureRef, citation: Citation, aspect: str,
                    confidence: float | None) -> AnswerPublic:

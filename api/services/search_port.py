@@ -7,6 +7,7 @@ the lifespan loads the real ``Searcher``.
 from __future__ import annotations
 
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Protocol, Sequence
 
 from indexer.catalog.schema import Procedure
@@ -32,6 +33,12 @@ class SearcherLike(Protocol):
     def search(self, query: str, *, top_k: int = 5, filters: Any = None) -> SearchResultLike: ...
 
     def procedure(self, procedure_id: str) -> Procedure: ...
+
+    @property
+    def procedures(self) -> Mapping[str, Procedure]:
+        """Every procedure of the loaded catalogue version, by id (the same mapping object
+        until a reload: the composer caches the procedure families on it)."""
+        ...
 
     def reload(self) -> bool: ...
 

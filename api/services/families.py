@@ -1,0 +1,168 @@
+"""Families of near-duplicate procedures ("Đăng ký khai sinh", "Đăng ký lại khai sinh",
+"Đăng ký khai sinh có yếu tố nước ngoài"), so an answer can say which variant it chose and
+offer the others.
+
+Two procedures are in one family when their names are the same once the variant markers
+(cấp lại, cấp đổi, đăng ký lại, gia hạn, xóa, có yếu tố nước ngoài, cấp tỉnh / cấp xã, …) and
+the leading verb are taken out, or when those remainders share most of their words
+(Jaccard >= ``SAME_FIELD_OVERLAP``) and the procedures are in the same field. Families are
+computed once per catalogue (the searcher's procedure map) and cached.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from indexer.catalog.schema import Procedure
+from indexer.text import fold, normalize
+
+SAME_FIELD_OVERLAP = 0.6
+MAX_SIBLINGS = 4
+
+# Folded; longest first so "đăng ký lại" is taken before "đăng ký".
+VARIANT_MARKERS = tuple(sorted((
+    "cap lai", "cap doi", "cap moi", "dang ky lai", "thay doi", "dieu chinh", "gia han", "xoa",
+    "co yeu to nuoc ngoai", "cho to chuc", "cho ca nhan", "cap tinh", "cap xa", "tai cap xa",
+    "tai cap tinh", "doi", "lan dau",
+), key=len, reverse=True))
+_LEADING_VERBS = ("dang ky", "cap", "lam", "thu tuc")
+_MARKER_RE = re.compile(r"(?<!\w)(" + "|".join(re.escape(m) for m in VARIANT_MARKERS) + r")(?!\w)")
+
+
+def _folded(text: str) -> str:
+    return fold(normalize(text))
+
+
+def name_key(name: str) -> tuple[str, frozenset[str]]:
+    """(remainder of the name without markers and leading verb, the markers it had)."""
+    text = _folded(re.sub(r"\([^)]*\)", " ", name))
+    markers = frozenset(_MARKER_RE.findall(text))
+    rest = " ".join(_MARKER_RE.sub(" ", text).split())
+    for verb in _LEADING_VERBS:
+        if rest.startswith(verb + " "):
+            rest = rest[len(verb) + 1:]
+    return rest, markers
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def _similar_pairs(ids: list[str], words: Mapping[str, set[str]],
+                   fields: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Pairs in the same field whose word sets have Jaccard >= SAME_FIELD_OVERLAP, found by
+    prefix filtering (two such sets share one of their rarest words), so a portal-sized
+    catalogue is not compared pair by pair."""
+    freq: dict[str, int] = {}
+    for pid in ids:
+        for w in words[pid]:
+            freq[w] = freq.get(w, 0) + 1
+    index: dict[tuple[str, str], list[str]] = {}
+    pairs = []
+    for pid in ids:
+        ranked = sorted(words[pid], key=lambda w: (freq[w], w))
+        prefix = ranked[:len(ranked) - math.ceil(SAME_FIELD_OVERLAP * len(ranked)) + 1]
+        seen: set[str] = set()
+        for w in prefix:
+            for other in index.get((fields[pid], w), ()):
+                if other not in seen:
+                    seen.add(other)
+                    if _jaccard(words[pid], words[other]) >= SAME_FIELD_OVERLAP:
+                        pairs.append((pid, other))
+            index.setdefault((fields[pid], w), []).append(pid)
+    return pairs
+
+
+@dataclass(frozen=True)
+class Families:
+    members: Mapping[str, tuple[str, ...]]  # procedure id -> its family, in catalogue order
+    markers: Mapping[str, frozenset[str]]  # procedure id -> variant markers in its name
+    procedures: Mapping[str, Procedure]
+
+    @classmethod
+    def build(cls, procedures: Iterable[Procedure]) -> Families:
+        procs = {p.id: p for p in procedures if p.is_current}
+        keys = {pid: name_key(p.name) for pid, p in procs.items()}
+        words = {pid: set(k.split()) for pid, (k, _) in keys.items()}
+        parent = {pid: pid for pid in procs}
+
+        def root(x: str) -> str:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        ids = list(procs)
+        first_with_key: dict[str, str] = {}
+        for pid in ids:  # same remainder: one family, whatever the field
+            key = keys[pid][0]
+            if key:
+                parent[root(pid)] = root(first_with_key.setdefault(key, pid))
+        for a, b in _similar_pairs(ids, words, {pid: procs[pid].field for pid in ids}):
+            parent[root(a)] = root(b)
+        groups: dict[str, list[str]] = {}
+        for pid in ids:
+            groups.setdefault(root(pid), []).append(pid)
+        members = {pid: tuple(g) for g in groups.values() if len(g) > 1 for pid in g}
+        return cls(members, {pid: m for pid, (_, m) in keys.items()}, procs)
+
+    def related(self, a: str, b: str) -> bool:
+        return a != b and b in self.members.get(a, ())
+
+    def siblings(self, procedure_id: str, *, prefer: Iterable[str] = ()) -> list[Procedure]:
+        """The other members of the family (``prefer``red ids first), at most MAX_SIBLINGS."""
+        family = [m for m in self.members.get(procedure_id, ()) if m != procedure_id]
+        order = {pid: i for i, pid in enumerate(prefer)}
+        family.sort(key=lambda m: order.get(m, len(order)))
+        return [self.procedures[m] for m in family[:MAX_SIBLINGS]]
+
+    def names_variant(self, text: str, procedure_id: str) -> bool:
+        """The text names this very variant: its name or an alias in full, or the markers that
+        set it apart from every sibling ("cấp lại" for "Cấp lại thẻ căn cước")."""
+        proc = self.procedures.get(procedure_id)
+        if proc is None:
+            return False
+        folded = f" {_folded(text)} "
+        if any(f" {_folded(n)} " in folded for n in proc.all_names()):
+            return True
+        own = self.markers.get(procedure_id, frozenset())
+        if not own or not all(re.search(rf"(?<!\w){re.escape(m)}(?!\w)", folded) for m in own):
+            return False
+        return not any(own <= self.markers.get(s, frozenset())
+                       for s in self.members.get(procedure_id, ()) if s != procedure_id)
+
+
+_CACHE: OrderedDict[int, tuple[Mapping[str, Procedure], Families]] = OrderedDict()
+_CACHE_SIZE = 4
+_LOCK = threading.Lock()
+
+
+def families_of(procedures: Mapping[str, Procedure]) -> Families:
+    """The families of one catalogue version, built once (keyed by the mapping's identity: a
+    reloaded index brings a new mapping)."""
+    with _LOCK:
+        hit = _CACHE.get(id(procedures))
+        if hit is not None and hit[0] is procedures:
+            _CACHE.move_to_end(id(procedures))
+            return hit[1]
+    families = Families.build(procedures.values())
+    with _LOCK:
+        _CACHE[id(procedures)] = (procedures, families)  # holds the mapping: its id stays unique
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return families
+
+
+def families_for(searcher: object) -> Families | None:
+    """The families of the searcher's loaded catalogue; None when it lists no procedures."""
+    procedures = getattr(searcher, "procedures", None)
+    if callable(procedures):
+        procedures = procedures()
+    if not isinstance(procedures, Mapping) or not procedures:
+        return None
+    return families_of(procedures)
