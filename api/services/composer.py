@@ -36,12 +36,20 @@ __all__ = ["ASPECT_INTENT", "INTENT_ASPECT", "AnswerComposer", "ComposerSettings
 
 logger = logging.getLogger(__name__)
 
+CONFIRM_LEAD = ("Em chưa chắc Anh/Chị hỏi về thủ tục nào. Anh/Chị vui lòng chọn đúng thủ tục "
+                "bên dưới, hoặc hỏi lại rõ hơn:")
+
+
 @dataclass(frozen=True)
 class ComposerSettings:
     hotline: str = "1022"
     top_k: int = 5
     clarify_margin: float = 0.1
     switch_confidence: float = 0.5
+    # Below this confidence a new question is not answered outright: the citizen confirms the
+    # procedure first (a wrong procedure's answer is worse than one more click). Measured on
+    # the outside portal set and the team's fresh set (docs/benchmarks/understanding.md).
+    confirm_below: float = 0.75
 
 
 class AnswerComposer:
@@ -111,8 +119,17 @@ class AnswerComposer:
         close = self._close_hits(hits)
         if len(close) > 1 and not self._one_family(close):
             return self._clarify(close, aspect)
+        if hits[0].confidence < self.settings.confirm_below:
+            return self._clarify(self._unique(hits)[:3], aspect, lead=CONFIRM_LEAD)
         return self._answer(self._proc(hits[0].procedure_id), aspect, hits[0].confidence,
                             text=req.text, form=form, hits=hits)
+
+    @staticmethod
+    def _unique(hits: list[HitLike]) -> list[HitLike]:
+        seen: dict[str, HitLike] = {}
+        for h in hits:
+            seen.setdefault(h.procedure_id, h)
+        return list(seen.values())
 
     @staticmethod
     def _default_aspect(text: str, form: QuestionForm) -> str:

@@ -115,3 +115,35 @@ def test_naming_another_procedure_ambiguously_asks_instead_of_keeping_the_old_on
     assert a.status == "clarify"
     assert [x.id for x in a.candidates] == ["dang-ky-khai-sinh", "dang-ky-khai-tu"]
     assert a.aspect == "fee"
+
+
+class FixedConfidenceSearcher(FakeSearcher):
+    """One khai sinh hit at a chosen confidence, well ahead of the next one."""
+
+    def __init__(self, confidence: float) -> None:
+        super().__init__()
+        self.confidence = confidence
+
+    def search(self, query, *, top_k=5, filters=None):  # type: ignore[no-untyped-def]
+        result = super().search(query, top_k=top_k)
+        result.hits = [FakeHit("dang-ky-khai-sinh", "Đăng ký khai sinh", None, 1.0,
+                               self.confidence),
+                       FakeHit("dang-ky-khai-tu", "Đăng ký khai tử", None, 0.1, 0.05)]
+        result.abstain = False
+        return result
+
+
+def test_a_new_question_below_the_confirm_bar_asks_the_citizen_to_confirm() -> None:
+    settings = ComposerSettings(confirm_below=0.75)
+    unsure = AnswerComposer(FixedConfidenceSearcher(0.7), settings).compose(
+        AnswerRequest(text="làm giấy cho con mới đẻ"))
+    assert unsure.status == "clarify"
+    assert unsure.text.startswith("Em chưa chắc Anh/Chị hỏi về thủ tục nào.")
+    assert [c.id for c in unsure.candidates] == ["dang-ky-khai-sinh", "dang-ky-khai-tu"]
+    sure = AnswerComposer(FixedConfidenceSearcher(0.8), settings).compose(
+        AnswerRequest(text="làm giấy cho con mới đẻ"))
+    assert sure.status == "answer" and sure.procedure is not None
+    # A carried procedure is answered whatever the confidence of the words.
+    follow_up = AnswerComposer(FixedConfidenceSearcher(0.3), settings).compose(
+        AnswerRequest(text="lệ phí bao nhiêu", aspect="fee", procedure_id="dang-ky-ket-hon"))
+    assert follow_up.status == "answer" and follow_up.procedure.id == "dang-ky-ket-hon"
