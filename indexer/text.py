@@ -12,10 +12,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+
+from vntext import fold, nfc  # the one folding every package shares
 
 # Bump when lexical_tokens changes: builds then re-tokenise instead of reusing stored tokens.
 LEXICAL_VERSION = "2:fold+soundkey+underthesea"
@@ -44,30 +45,11 @@ CHAT_WORDS: dict[str, str] = {
     "bh": "bao giờ", "bg": "bao giờ", "kq": "kết quả", "gt": "giấy tờ", "gthieu": "giới thiệu",
 }
 
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
 def normalize(text: str) -> str:
     """NFC, lowercase, punctuation and underscores to spaces, collapse whitespace."""
     text = nfc(text).lower()
     text = _PUNCT_RE.sub(" ", text)
     return _SPACE_RE.sub(" ", text).strip()
-
-
-@lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
-    if ch in "đĐ":
-        return "d" if ch == "đ" else "D"
-    decomposed = unicodedata.normalize("NFD", ch)
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-
-
-def fold(text: str) -> str:
-    """Remove Vietnamese diacritics; ``đ`` becomes ``d``. Keeps case and spacing."""
-    if text.isascii():
-        return text
-    return "".join(_fold_char(ch) for ch in nfc(text))
 
 
 def is_plain(text: str) -> bool:
