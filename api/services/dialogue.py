@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
+
+from vntext import fold_lower
 
 from api.db import conversations as convs
 from api.db.models import Conversation, ConversationState, Message, Role
@@ -243,6 +244,5 @@ _HUMAN_WORDS = ("gap can bo", "gap nhan vien", "gap nguoi", "noi chuyen voi can 
 
 def wants_human(text: str) -> bool:
     """A plain-text request for a person (accents optional), used only in degraded mode."""
-    folded = unicodedata.normalize("NFD", text.lower()).replace("đ", "d")
-    folded = " ".join("".join(c for c in folded if unicodedata.category(c) != "Mn").split())
+    folded = fold_lower(text)
     return any(w in folded for w in _HUMAN_WORDS)

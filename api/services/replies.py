@@ -4,8 +4,8 @@ intent <-> aspect map, the choice payload and the bare follow-up test."""
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
+
+from vntext import words
 
 from api.schemas.answer import QuickReply
 
@@ -38,10 +38,7 @@ mau don to khai bieu tai gui cap dai dien dang ky
 
 
 def bare_follow_up(text: str) -> bool:
-    folded = unicodedata.normalize("NFD", text.lower()).replace("đ", "d")
-    words = re.findall(r"[a-z0-9]+", "".join(c for c in folded
-                                             if unicodedata.category(c) != "Mn"))
-    return len([w for w in words if w not in _FOLLOW_UP_WORDS]) == 0
+    return all(w in _FOLLOW_UP_WORDS for w in words(text))
 
 
 def choose_payload(procedure_id: str) -> str:
