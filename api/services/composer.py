@@ -212,7 +212,8 @@ class AnswerComposer:
                 return None
         found = multi.confident_parts(
             self.searcher, parts, top_k=self.settings.top_k,
-            min_confidence=self.settings.switch_confidence,
+            # Each part is answered outright, so each must clear the same bar as one question.
+            min_confidence=max(self.settings.switch_confidence, self.settings.confirm_below),
             margin=self.settings.clarify_margin, same_family=self._same_family)
         distinct = list({p.hit.procedure_id: p.hit for p in found}.values())
         if len(distinct) < 2:

@@ -107,3 +107,22 @@ def test_base_catalogue_two_procedures() -> None:
     a = compose(FakeSearcher(), text="khai sinh và khai tử nộp ở đâu")
     assert a.status == "answer" and a.aspect == "place"
     assert [p.id for p in a.procedures] == ["dang-ky-khai-sinh", "dang-ky-khai-tu"]
+
+
+class UnsureSecondPart(FakeSearcher):
+    """The second part matches its procedure alone, but only at 0.6."""
+
+    def search(self, query, *, top_k=5, filters=None):  # type: ignore[no-untyped-def]
+        result = super().search(query, top_k=top_k)
+        if "tạm trú" in query and "thường trú" not in query:
+            result.hits = [FakeHit("dang-ky-tam-tru", "Đăng ký tạm trú", None, 0.6, 0.6)]
+            result.abstain = False
+        return result
+
+
+def test_a_part_below_the_confirm_bar_is_not_answered_outright() -> None:
+    sure = compose(VARIANTS, text="thường trú và tạm trú cần giấy tờ gì")
+    assert len(sure.procedures) == 2  # both parts confident: both answered
+    unsure = compose(UnsureSecondPart(VARIANT_KNOWLEDGE),
+                     text="thường trú và tạm trú cần giấy tờ gì")
+    assert len(unsure.procedures) <= 1
