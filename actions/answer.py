@@ -110,6 +110,19 @@ class ActionAnswer(ApiAction):
             return [SlotSet(slots.ASPECT, aspect)]
         return self._dispatch(result, aspect, dispatcher, tracker)
 
+    async def ask_words_alone(self, text: str, tracker: Tracker) -> Optional[Answer]:
+        """The API's answer to ``text`` with no procedure or aspect carried over (so that
+        garbage or small talk never comes back as the last procedure); None on failure."""
+        result = await self.client.answer(text=text, aspect=None, procedure_id=None,
+                                          sender_id=tracker.sender_id,
+                                          channel=tracker.get_latest_input_channel())
+        if isinstance(result, ApiFailure):
+            logger.warning("actions.answer.words_alone_failed",
+                           extra={"action": self.name(), "kind": result.kind,
+                                  "detail": result.detail})
+            return None
+        return result
+
     def _dispatch(
         self,
         answer: Answer,
@@ -160,14 +173,7 @@ class ActionFallback(ActionAnswer):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         text = question_text(tracker)
-        if text:
-            result = await self.client.answer(
-                text=text, aspect=None, procedure_id=None, sender_id=tracker.sender_id,
-                channel=tracker.get_latest_input_channel(),
-            )
-            if isinstance(result, Answer) and result.status != "abstain":
-                return self._dispatch(result, result.aspect or DEFAULT_ASPECT, dispatcher, tracker)
-            if isinstance(result, ApiFailure):
-                logger.warning("actions.fallback.api_failed",
-                               extra={"kind": result.kind, "detail": result.detail})
+        result = await self.ask_words_alone(text, tracker) if text else None
+        if result is not None and result.status != "abstain":
+            return self._dispatch(result, result.aspect or DEFAULT_ASPECT, dispatcher, tracker)
         return record_failure(dispatcher, tracker, already_said=False)

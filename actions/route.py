@@ -9,7 +9,7 @@ dossier form starts (``dossier``) or the turn is over (``done``).
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -17,7 +17,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import routing, slots
 from actions.answer import ActionAnswer, latest_intent, question_text
-from actions.api_client import Answer, ApiFailure
 from actions.fallback import record_failure
 
 logger = logging.getLogger(__name__)
@@ -57,7 +56,7 @@ class ActionRoute(ActionAnswer):
     ) -> List[EventType]:
         intent = latest_intent(tracker)
         text = question_text(tracker)
-        answer = await self._ask(text, tracker) if text else None
+        answer = await self.ask_words_alone(text, tracker) if text else None
         route = routing.decide(intent, text, entities=entity_names(tracker),
                                clicked=clicked(tracker), answer=answer)
         logger.info("actions.route.decided", extra={"intent": intent, "route": route.kind,
@@ -78,13 +77,3 @@ class ActionRoute(ActionAnswer):
             dispatcher.utter_message(
                 response=SMALL_TALK_RESPONSES.get(intent or "", DEFAULT_SMALL_TALK))
         return events
-
-    async def _ask(self, text: str, tracker: Tracker) -> Optional[Answer]:
-        result = await self.client.answer(text=text, aspect=None, procedure_id=None,
-                                          sender_id=tracker.sender_id,
-                                          channel=tracker.get_latest_input_channel())
-        if isinstance(result, ApiFailure):
-            logger.warning("actions.route.api_failed",
-                           extra={"kind": result.kind, "detail": result.detail})
-            return None
-        return result
