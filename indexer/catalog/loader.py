@@ -11,6 +11,8 @@ import yaml
 from indexer.catalog.schema import FaqEntry, Glossary, Procedure
 from indexer.errors import CatalogError
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is there
+
 
 @dataclass(frozen=True)
 class Catalog:
@@ -35,7 +37,7 @@ class Catalog:
 
 def read_yaml(path: Path) -> object:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise CatalogError(f"{path}: cannot read YAML: {exc}") from exc
 

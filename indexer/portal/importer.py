@@ -185,10 +185,11 @@ def _reason(exc: Exception) -> str:
 def check_out_dir(out: Path) -> Path:
     """Refuse an output directory inside the repository: it is an operator's full catalogue."""
     resolved = out.expanduser().resolve()
-    if resolved == REPO or REPO in resolved.parents:
+    scratch = REPO / "var"  # ignored by git: where `make run PROFILE=...` keeps its catalogue
+    if resolved == REPO or (REPO in resolved.parents and scratch not in resolved.parents):
         raise PortalImportError(
-            f"{out}: the imported catalogue must not go inside the repository ({REPO}); "
-            "choose a directory outside it, e.g. /srv/tthc/catalogue"
+            f"{out}: the imported catalogue must not go inside the repository ({REPO}) except "
+            "under its ignored var/ directory; choose e.g. var/profiles/NAME or /srv/tthc/catalogue"
         )
     return resolved
 
@@ -224,16 +225,20 @@ def write_catalogue(result: ImportResult, out: Path, *, progress: bool = True,
             logger.info("portal.import.pruned file=%s", path.name)
         else:
             logger.warning("portal.import.stale file=%s (use --prune to remove)", path.name)
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     items = sorted(result.procedures.values(), key=lambda p: p.id)
     for proc in tqdm(items, desc="write", unit="file", disable=not progress):
-        data = _tidy(proc.model_dump(mode="json", exclude_none=True, exclude_defaults=True))
-        header = (f"{IMPORT_HEADER} (code {proc.code}) by\n"
-                  f"# python -m indexer import-portal on {proc.updated_at}; do not edit by hand.\n"
-                  f"# {QUESTIONS_NOTE}.\n")
-        text = yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False, width=100)
-        (folder / f"{proc.id}.yaml").write_text(header + text, encoding="utf-8")
+        (folder / f"{proc.id}.yaml").write_text(procedure_yaml(proc), encoding="utf-8")
     return len(items)
+
+
+def procedure_yaml(proc: Procedure, *, command: str = "import-portal") -> str:
+    """The YAML file of an imported procedure, with the header that marks it as generated."""
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    data = _tidy(proc.model_dump(mode="json", exclude_none=True, exclude_defaults=True))
+    header = (f"{IMPORT_HEADER} (code {proc.code}) by\n"
+              f"# python -m indexer {command} on {proc.updated_at}; do not edit by hand.\n"
+              f"# {QUESTIONS_NOTE}.\n")
+    return header + yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False, width=100)
 
 
 def _tidy(value: object) -> object:

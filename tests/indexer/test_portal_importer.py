@@ -105,10 +105,13 @@ def test_parallel_parse_gives_the_same_result(sources: Path) -> None:
 
 
 def test_out_inside_the_repository_is_refused(tmp_path: Path) -> None:
-    for inside in (REPO, REPO / "knowledge", REPO / "var" / "portal"):
+    for inside in (REPO, REPO / "knowledge", REPO / "var", REPO / "tests" / "var" / "x"):
         with pytest.raises(PortalImportError, match="must not go inside the repository"):
             check_out_dir(inside)
     assert check_out_dir(tmp_path / "x") == (tmp_path / "x").resolve()
+    # var/ is ignored by git (never committed): a profile for `make run PROFILE=...` lives there
+    assert "/var/" in (REPO / ".gitignore").read_text(encoding="utf-8").split()
+    assert check_out_dir(REPO / "var" / "profiles" / "x") == REPO / "var" / "profiles" / "x"
 
 
 def test_cli_refuses_repo_out_and_writes_outside(sources: Path, tmp_path: Path,

@@ -1,0 +1,80 @@
+"""Write a province profile as a catalogue directory that ``validate`` and ``build`` read.
+
+```
+<out>/procedures/<id>.yaml   curated files copied byte for byte; imported ones generated
+<out>/faq/*.yaml             the curated FAQ, copied
+<out>/glossary.yaml          the curated glossary, copied
+<out>/profile-report.json    one outcome per listed row, and the summary
+```
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from indexer.errors import IndexerError
+from indexer.portal.importer import IMPORT_HEADER, check_out_dir, procedure_yaml
+from indexer.province.profile import Profile
+
+REPORT = "profile-report.json"
+
+
+class ProfileWriteError(IndexerError):
+    """The output directory holds files that are not the profile's to replace."""
+
+
+def write_profile(profile: Profile, out: Path, *, curated_root: Path) -> Path:
+    """Write ``profile`` to ``out`` (outside the repository or under its ignored ``var/``).
+
+    Files a previous profile or import wrote that this one no longer has are removed; a file
+    not written by a tool (no import header) is never touched, the command refuses instead.
+    """
+    out = check_out_dir(out)
+    folder = out / "procedures"
+    folder.mkdir(parents=True, exist_ok=True)
+    curated_files = {p.stem: p for p in (Path(curated_root) / "procedures").glob("*.yaml")}
+    wanted = {f"{p.id}.yaml" for p in profile.procedures}
+    stale = [p for p in sorted(folder.glob("*.yaml")) if p.name not in wanted]
+    foreign = [p.name for p in stale if not is_generated(p) and p.stem not in curated_files]
+    if foreign:
+        raise ProfileWriteError(
+            f"{folder} holds files no tool wrote ({', '.join(foreign[:5])}); "
+            "write the profile to an empty directory or remove them"
+        )
+    for path in stale:
+        path.unlink()
+    for procedure in profile.procedures:
+        target = folder / f"{procedure.id}.yaml"
+        source = curated_files.get(procedure.id)
+        if source is not None:
+            _replace_if_changed(target, source.read_bytes())
+        else:
+            text = procedure_yaml(procedure, command="profile")
+            _replace_if_changed(target, text.encode("utf-8"))
+    for name in ("faq",):
+        if (out / name).is_dir():
+            shutil.rmtree(out / name)
+        if (Path(curated_root) / name).is_dir():
+            shutil.copytree(Path(curated_root) / name, out / name)
+    glossary = Path(curated_root) / "glossary.yaml"
+    if glossary.exists():
+        _replace_if_changed(out / "glossary.yaml", glossary.read_bytes())
+    (out / REPORT).write_text(json.dumps(profile.report(), ensure_ascii=False, indent=1),
+                              encoding="utf-8")
+    return out
+
+
+def _replace_if_changed(target: Path, data: bytes) -> None:
+    """Leave an identical file alone, so the next ``build`` sees it unchanged."""
+    if target.exists() and target.read_bytes() == data:
+        return
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(target)
+
+
+def is_generated(path: Path) -> bool:
+    with path.open(encoding="utf-8") as handle:
+        return handle.readline().startswith(IMPORT_HEADER)
