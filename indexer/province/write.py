@@ -14,6 +14,9 @@ import json
 import shutil
 from pathlib import Path
 
+import yaml
+
+from indexer.catalog.loader import read_yaml
 from indexer.errors import IndexerError
 from indexer.portal.importer import IMPORT_HEADER, check_out_dir, procedure_yaml
 from indexer.province.profile import Profile
@@ -53,17 +56,35 @@ def write_profile(profile: Profile, out: Path, *, curated_root: Path) -> Path:
         else:
             text = procedure_yaml(procedure, command="profile")
             _replace_if_changed(target, text.encode("utf-8"))
-    for name in ("faq",):
-        if (out / name).is_dir():
-            shutil.rmtree(out / name)
-        if (Path(curated_root) / name).is_dir():
-            shutil.copytree(Path(curated_root) / name, out / name)
+    _write_faq(Path(curated_root) / "faq", out / "faq", {p.id for p in profile.procedures})
     glossary = Path(curated_root) / "glossary.yaml"
     if glossary.exists():
         _replace_if_changed(out / "glossary.yaml", glossary.read_bytes())
     (out / REPORT).write_text(json.dumps(profile.report(), ensure_ascii=False, indent=1),
                               encoding="utf-8")
     return out
+
+
+def _write_faq(source: Path, target: Path, served: set[str]) -> None:
+    """Copy the curated FAQ; an entry that names procedures the profile leaves out keeps its
+    answer but loses those links (``related_procedures`` must resolve)."""
+    if target.is_dir():
+        shutil.rmtree(target)
+    if not source.is_dir():
+        return
+    target.mkdir(parents=True)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    for path in sorted(source.glob("*.yaml")):
+        data = read_yaml(path)
+        related = data.get("related_procedures") if isinstance(data, dict) else None
+        if not related or all(r in served for r in related):
+            (target / path.name).write_bytes(path.read_bytes())
+            continue
+        data["related_procedures"] = [r for r in related if r in served]
+        text = yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False, width=100)
+        (target / path.name).write_text(
+            f"# Copied from {path.name} by python -m indexer profile; links to procedures this "
+            "profile does not serve were removed.\n" + text, encoding="utf-8")
 
 
 def _replace_if_changed(target: Path, data: bytes) -> None:
