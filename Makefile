@@ -6,10 +6,26 @@ RASA_PY := .venv-rasa/bin/python
 export PYTHONPATH := $(CURDIR)
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help setup envs model index train prepare run test test-rasa test-app lock benchmarks-doc
+# `make run PROFILE=langson` serves a province's whole catalogue instead of the curated
+# knowledge/: its procedure list, filled from the portal records in SHARED_DATA, curated records
+# winning (python -m indexer profile). Catalogue in var/profiles/NAME, index in var/index-NAME.
+PROFILE ?=
+SHARED_DATA ?= $(abspath $(CURDIR)/../shared/data)
+PROFILE_LIST_langson := province-lists/DVC_TTHC_LangSon_1842.xlsx
+ifneq ($(PROFILE),)
+ifeq ($(PROFILE_LIST_$(PROFILE)),)
+$(error unknown PROFILE '$(PROFILE)'; known: langson)
+endif
+export INDEXER_KNOWLEDGE_DIR := $(CURDIR)/var/profiles/$(PROFILE)
+export INDEXER_INDEX_DIR := $(CURDIR)/var/index-$(PROFILE)
+export API_INDEX_DIR := $(INDEXER_INDEX_DIR)
+endif
+
+.PHONY: help setup envs model profile index train prepare run test test-rasa test-app lock benchmarks-doc
 
 help:
 	@echo "make run    set up both environments, the model, the index and the bot, then run all"
+	@echo "            (PROFILE=langson: a province's whole catalogue from ../shared/data)"
 	@echo "make test   the same setup, then the whole test suite"
 	@echo "make lock   regenerate requirements/*.lock after editing requirements/*.in"
 	@echo "make benchmarks-doc  gather docs/benchmarks/*.md into docs/benchmarks.md"
@@ -23,7 +39,18 @@ setup: envs
 model: envs
 	@$(PY) -m indexer prepare-model
 
-index: model
+# Only with PROFILE: the province's catalogue (about a minute; rewritten files are only those
+# that changed, so the next build re-encodes only what changed).
+profile: envs
+ifneq ($(PROFILE),)
+	@test -d "$(SHARED_DATA)" || { echo "PROFILE=$(PROFILE) needs the portal records in $(SHARED_DATA) (set SHARED_DATA=...)"; exit 2; }
+	@$(PY) -m indexer profile --name $(PROFILE) --list "$(SHARED_DATA)/$(PROFILE_LIST_$(PROFILE))" \
+		--portal "$(SHARED_DATA)/dvc-json" "$(SHARED_DATA)/dvc-docx" "$(SHARED_DATA)/dvc-bqp" \
+		--curated knowledge --out "$(INDEXER_KNOWLEDGE_DIR)" $(if $(filter true,$(CI)),--no-progress,)
+	@$(PY) -m indexer validate --knowledge "$(INDEXER_KNOWLEDGE_DIR)" --no-required
+endif
+
+index: model profile
 	@$(PY) -m indexer build $(if $(filter true,$(CI)),--no-progress,)
 
 train: envs
