@@ -72,17 +72,48 @@ def format_time(time: ProcessingTime | None) -> str:
     return f"{text} ({time.note})" if time.note else text
 
 
+def _vnd(amount: int) -> str:
+    return f"{amount:,} đồng".replace(",", ".")
+
+
+def fee_rate(fee: Fee) -> str:
+    """The rate itself ("miễn phí", "35.000 đồng (text)" or the text), without its period."""
+    if fee.free:
+        return "miễn phí"
+    if fee.amount_vnd is not None:
+        return _vnd(fee.amount_vnd) + (f" ({fee.text})" if fee.text else "")
+    return fee.text or ""
+
+
+def fee_period(fee: Fee) -> str:
+    """ "áp dụng từ 01/07/2025 đến hết ngày 31/12/2026" for a temporary rate, else ""."""
+    start = fee.valid_from.strftime("%d/%m/%Y") if fee.valid_from else ""
+    end = fee.valid_until.strftime("%d/%m/%Y") if fee.valid_until else ""
+    if start and end:
+        return f"áp dụng từ {start} đến hết ngày {end}"
+    if end:
+        return f"áp dụng đến hết ngày {end}"
+    return f"áp dụng từ ngày {start}" if start else ""
+
+
+def standard_rate(fee: Fee) -> str:
+    """The stated rate outside the temporary period ("70.000 đồng (text)"), or ""."""
+    if fee.standard_amount_vnd is not None:
+        text = _vnd(fee.standard_amount_vnd)
+        return text + (f" ({fee.standard_text})" if fee.standard_text else "")
+    return fee.standard_text or ""
+
+
 def format_fee(fee: Fee | None) -> str:
+    """Fee text for the index. Built offline, so it never calls a temporary rate current: it
+    gives the rate with its period and the stated rate outside it."""
     if fee is None:
         return "chưa có thông tin đã kiểm chứng"
-    if fee.free:
-        text = "miễn phí"
-    elif fee.amount_vnd is not None:
-        text = f"{fee.amount_vnd:,} đồng".replace(",", ".")
-        if fee.text:
-            text += f" ({fee.text})"
-    else:
-        text = fee.text or ""
+    text = fee_rate(fee)
+    if fee.is_temporary:
+        text += f", {fee_period(fee)}"
+        if fee.has_standard:
+            text += f"; mức thu ngoài thời gian này: {standard_rate(fee)}"
     return f"{text}; miễn, giảm: {fee.exemptions}" if fee.exemptions else text
 
 

@@ -57,12 +57,27 @@ class ProcessingTime(Strict):
 
 
 class Fee(Strict):
-    """A fee or charge. ``free`` true means "miễn phí"; otherwise ``amount_vnd`` or ``text``."""
+    """A fee or charge. ``free`` true means "miễn phí"; otherwise ``amount_vnd`` or ``text``.
+
+    A temporary rate (e.g. the 50 % reductions of Thông tư 64/2025/TT-BTC) carries its period:
+    ``valid_from`` / ``valid_until`` (both inclusive; "đến hết ngày"). The rate that applies
+    outside the period goes in ``standard_amount_vnd`` / ``standard_text`` only where the
+    record states it; left empty, the answer says the rate has changed and gives the hotline.
+    """
 
     free: bool = False
     amount_vnd: int | None = Field(default=None, ge=0)
     text: str | None = None  # e.g. "50.000 đồng/trường hợp; 100.000 đồng nếu ..."
     exemptions: str | None = None
+    valid_from: date | None = Field(
+        default=None, description="First day the rate above applies (temporary rate only).")
+    valid_until: date | None = Field(
+        default=None, description="Last day the rate above applies, inclusive (temporary rate).")
+    standard_amount_vnd: int | None = Field(
+        default=None, ge=0,
+        description="The rate outside valid_from..valid_until, only where the record states it.")
+    standard_text: str | None = Field(
+        default=None, description="The rate outside the period in words (e.g. its legal basis).")
 
     @model_validator(mode="after")
     def _one_form(self) -> Fee:
@@ -70,7 +85,41 @@ class Fee(Strict):
             raise ValueError("a free fee cannot carry an amount")
         if not self.free and self.amount_vnd is None and not self.text:
             raise ValueError("a fee needs free, amount_vnd or text")
+        if self.valid_from and self.valid_until and self.valid_from > self.valid_until:
+            raise ValueError("valid_from is after valid_until")
+        if self.has_standard and not self.is_temporary:
+            raise ValueError("a standard rate needs the temporary rate's valid_from or "
+                             "valid_until")
         return self
+
+    @property
+    def is_temporary(self) -> bool:
+        return self.valid_from is not None or self.valid_until is not None
+
+    @property
+    def has_standard(self) -> bool:
+        return self.standard_amount_vnd is not None or bool(self.standard_text)
+
+    def in_force(self, on: date) -> bool:
+        """The rate above applies on ``on`` (always true for a rate without a period)."""
+        if self.valid_from is not None and on < self.valid_from:
+            return False
+        return self.valid_until is None or on <= self.valid_until
+
+    def expired(self, on: date) -> bool:
+        return self.valid_until is not None and on > self.valid_until
+
+    def standard(self) -> Fee | None:
+        """The stated rate outside the period, as a plain fee (None when not stated)."""
+        if not self.has_standard:
+            return None
+        return Fee(amount_vnd=self.standard_amount_vnd, text=self.standard_text,
+                   exemptions=self.exemptions)
+
+    def applicable(self, on: date) -> Fee | None:
+        """The fee that applies on ``on``: this one in its period, else the stated standard
+        rate, else None (not known from the record)."""
+        return self if self.in_force(on) else self.standard()
 
 
 class Channel(Strict):
