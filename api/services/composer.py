@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 
 from indexer.catalog.schema import Procedure, StatusKind
 from api.schemas.answer import (
@@ -18,10 +19,10 @@ from api.schemas.answer import (
     QuestionForm,
 )
 from api.services import multi, yesno
-from api.services.families import Families, families_for
+from api.services.families import Families, by_level, display_names, families_for
 from api.services.question_form import asked_object, question_form
 from api.services.render import citation_label, citation_url, vn_date
-from api.services.render_details import RENDERERS
+from api.services.render_details import render
 from api.services.replies import (
     ASPECT_INTENT,
     INTENT_ASPECT,
@@ -39,6 +40,19 @@ logger = logging.getLogger(__name__)
 CONFIRM_LEAD = ("Em chưa chắc Anh/Chị hỏi về thủ tục nào. Anh/Chị vui lòng chọn đúng thủ tục "
                 "bên dưới, hoặc hỏi lại rõ hơn:")
 
+FAMILY_LEAD = "Thủ tục này có nhiều trường hợp. Anh/Chị chọn đúng trường hợp của mình giúp em:"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A clarification choice whose shown name differs from the record's (level added)."""
+
+    procedure_id: str
+    name: str
+    confidence: float
+    code: str | None = None
+    score: float = 0.0
+
 
 @dataclass(frozen=True)
 class ComposerSettings:
@@ -50,6 +64,9 @@ class ComposerSettings:
     # procedure first (a wrong procedure's answer is worse than one more click). Measured on
     # the outside portal set and the team's fresh set (docs/benchmarks/understanding.md).
     confirm_below: float = 0.75
+    # The date a temporary fee is judged against; None: the real date at each answer. Tests
+    # set it instead of depending on the real date.
+    today: date | None = None
 
 
 class AnswerComposer:
@@ -119,6 +136,9 @@ class AnswerComposer:
         close = self._close_hits(hits)
         if len(close) > 1 and not self._one_family(close):
             return self._clarify(close, aspect)
+        members = self._fitting_members(req.text, close)
+        if len(members) > 1:  # one family, and the text fits several members: which one?
+            return self._clarify(members, aspect, lead=FAMILY_LEAD)
         if hits[0].confidence < self.settings.confirm_below:
             return self._clarify(self._unique(hits)[:3], aspect, lead=CONFIRM_LEAD)
         return self._answer(self._proc(hits[0].procedure_id), aspect, hits[0].confidence,
@@ -242,6 +262,20 @@ class AnswerComposer:
             text=f"Anh/Chị muốn biết thêm thông tin gì về thủ tục {proc.name}?",
             citation=None, quick_replies=quick_replies(None), candidates=[], confidence=None)
 
+    def _fitting_members(self, text: str, close: list[HitLike]) -> list[HitLike]:
+        """Close hits of one family that the text fits, the level nearest the citizen first,
+        a shared name told apart by its level ("… (cấp xã)")."""
+        families = self._families()
+        if len(close) < 2 or families is None:
+            return []
+        fit = set(families.fitting(text, [h.procedure_id for h in close]))
+        if len(fit) < 2:
+            return []
+        procs = by_level(self._proc(h.procedure_id) for h in close if h.procedure_id in fit)
+        names = display_names(procs)
+        confidence = {h.procedure_id: h.confidence for h in close}
+        return [Choice(p.id, names[p.id], confidence[p.id]) for p in procs]
+
     def _clarify(self, hits: list[HitLike], aspect: str,
                  lead: str = "Anh/Chị hỏi về thủ tục nào?") -> AnswerPublic:
         names = "\n".join(f"{i}. {h.name}" for i, h in enumerate(hits, 1))
@@ -264,11 +298,12 @@ class AnswerComposer:
         citation = Citation(label=label, url=citation_url(proc))
         if proc.status.state is StatusKind.abolished:
             return self._abolished(proc, ref, citation, aspect, confidence)
-        body = RENDERERS.get(aspect, RENDERERS["overview"])(proc, self.settings.hotline)
+        day = self.settings.today or date.today()
+        body = render(aspect, proc, self.settings.hotline, today=day)
         siblings, named = self._variants(proc, text, hits)
         verdict = None
         if form == "yes_no":  # the verdict's reason names the procedure: no variant sentence
-            decided = yesno.decide(proc, aspect, text, self.settings.hotline)
+            decided = yesno.decide(proc, aspect, text, self.settings.hotline, today=day)
             body, verdict = f"{decided.lead}\n{body}", decided.value
         elif siblings and not named:
             body = f"Em trả lời theo thủ tục: {proc.name}.\n{body}"

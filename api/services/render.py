@@ -17,6 +17,7 @@ from indexer.catalog.schema import (
     Procedure,
     TimeUnit,
 )
+from indexer.passages import fee_period, fee_rate, standard_rate
 
 CHANNEL_LABEL = {
     ChannelKind.in_person: "Nộp trực tiếp",
@@ -55,15 +56,29 @@ def format_time(t: ProcessingTime) -> str:
     return f"{text} ({t.note})" if t.note else text
 
 
-def format_fee(fee: Fee) -> str:
-    if fee.free:
-        text = "miễn phí"
-    elif fee.amount_vnd is not None:
-        text = vnd(fee.amount_vnd)
-        if fee.text:
-            text += f" ({fee.text})"
+def format_fee(fee: Fee, *, today: date | None = None) -> str:
+    """A fee as of ``today`` (default: the real date). A temporary rate is given with its
+    period while it applies; after its end it is said to have applied until then and changed,
+    with the standard rate where the record states it."""
+    day = today or date.today()
+    rate = fee_rate(fee)
+    if not fee.is_temporary:
+        text = rate
+    elif fee.in_force(day):
+        text = f"{rate}, {fee_period(fee)}"
+        if fee.has_standard:
+            text += f"; mức thu ngoài thời gian này: {standard_rate(fee)}"
     else:
-        text = fee.text or ""
+        what = "Việc miễn phí" if fee.free else f"Mức {rate}"
+        if fee.expired(day):
+            assert fee.valid_until is not None
+            text = (f"{what} chỉ áp dụng đến hết ngày {vn_date(fee.valid_until)} "
+                    "và nay đã thay đổi")
+        else:
+            assert fee.valid_from is not None
+            text = f"{what} chỉ áp dụng từ ngày {vn_date(fee.valid_from)}"
+        text += (f"; mức thu theo quy định: {standard_rate(fee)}" if fee.has_standard
+                 else "; danh mục chưa ghi mức thu hiện hành")
     if fee.exemptions:
         text += f". Miễn, giảm: {fee.exemptions}"
     return text
@@ -130,9 +145,20 @@ def render_time(proc: Procedure, hotline: str) -> str:
                         TIME_WORDS, FEE_WORDS)
 
 
-def render_fee(proc: Procedure, hotline: str) -> str:
-    return _per_channel(proc, "phí, lệ phí", lambda ch: ch.fee, format_fee, hotline,
-                        FEE_WORDS, TIME_WORDS)
+def render_fee(proc: Procedure, hotline: str, *, today: date | None = None) -> str:
+    day = today or date.today()
+    text = _per_channel(proc, "phí, lệ phí", lambda ch: ch.fee,
+                        lambda fee: format_fee(fee, today=day), hotline, FEE_WORDS, TIME_WORDS)
+    if any(_amount_unknown(ch.fee, day) for ch in proc.channels):
+        text += (f"\nVề số tiền phải nộp hiện nay, Anh/Chị vui lòng gọi tổng đài {hotline} "
+                 "để được hướng dẫn.")
+    return text
+
+
+def _amount_unknown(fee: Fee | None, day: date) -> bool:
+    """A temporary rate out of its period whose standard amount the record does not give."""
+    return (fee is not None and fee.is_temporary and not fee.in_force(day)
+            and fee.standard_amount_vnd is None)
 
 
 def channel_kinds(proc: Procedure) -> str:

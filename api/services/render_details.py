@@ -9,9 +9,10 @@ ghi …" and offers the hotline; the composer appends the citation.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from api.services import record_quotes
-from api.services.render import CHANNEL_LABEL, RENDERERS as BASE_RENDERERS, format_time
+from api.services.render import CHANNEL_LABEL, RENDERERS as BASE_RENDERERS, format_time, render_fee
 from indexer.catalog.schema import ChannelKind, Procedure
 
 
@@ -110,3 +111,11 @@ RENDERERS: dict[str, Renderer] = {
     "who": render_who,
     "forms": render_forms,
 }
+
+
+def render(aspect: str, proc: Procedure, hotline: str, *, today: date | None = None) -> str:
+    """The text for ``aspect`` (unknown aspects: the overview) as of ``today`` (default: the
+    real date), which only the fee depends on."""
+    if aspect == "fee":
+        return render_fee(proc, hotline, today=today)
+    return RENDERERS.get(aspect, RENDERERS["overview"])(proc, hotline)

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
+
 from api.schemas.answer import Verdict
 from api.services.question_form import asked_object, canonical
-from api.services.render import COPY_LABEL, vnd
-from indexer.catalog.schema import ChannelKind, Procedure, TimeUnit
+from api.services.render import COPY_LABEL, vn_date, vnd
+from indexer.catalog.schema import ChannelKind, Fee, Procedure, TimeUnit
+from indexer.passages import fee_period
 from indexer.text import fold, normalize
 
 LEAD = {"yes": "Có.", "no": "Không.", "unknown": "Danh mục không ghi rõ."}
@@ -53,8 +56,13 @@ def _unknown(proc: Procedure, hotline: str) -> Decision:
                               f"thể gọi tổng đài {hotline} để được hướng dẫn cụ thể.")
 
 
-def fee_verdict(proc: Procedure, text: str, hotline: str) -> Decision:
-    fees = [ch.fee for ch in proc.channels]
+def fee_verdict(proc: Procedure, text: str, hotline: str, *,
+                today: date | None = None) -> Decision:
+    """A temporary rate counts only in its period; outside it, the standard rate the record
+    states (none stated: that channel's fee is not known)."""
+    day = today or date.today()
+    stated = [ch.fee for ch in proc.channels]
+    fees = [f.applicable(day) if f is not None else None for f in stated]
     known = [f for f in fees if f is not None]
     free = [f for f in known if f.free or f.amount_vnd == 0]
     paid = [f for f in known if not f.free and f.amount_vnd]
@@ -62,18 +70,33 @@ def fee_verdict(proc: Procedure, text: str, hotline: str) -> Decision:
     if known and len(free) == len(fees):
         state = "free"
         notes = list(dict.fromkeys(f.text.rstrip(".") for f in free if f.text))
+        notes += list(dict.fromkeys(fee_period(f) for f in free if f.is_temporary))
         extra = f" ({'; '.join(notes)})" if notes else ""
         reason = f"Theo danh mục, thủ tục {proc.name} được miễn phí, lệ phí{extra}."
     elif paid and not free:
         state = "paid"
-        amounts = sorted({f.amount_vnd for f in paid if f.amount_vnd})
+        amounts: dict[str, None] = {}
+        for f in sorted(paid, key=lambda f: f.amount_vnd or 0):
+            label = vnd(f.amount_vnd or 0)
+            amounts.setdefault(f"{label}, {fee_period(f)}" if f.is_temporary else label, None)
         reason = (f"Theo danh mục, thủ tục {proc.name} có thu phí, lệ phí ("
-                  + ", ".join(vnd(a) for a in amounts) + ").")
+                  + "; ".join(amounts) + ").")
     else:
         return _unknown(proc, hotline)
+    ended = [f"mức {_short_rate(f)} chỉ áp dụng đến hết ngày {vn_date(f.valid_until)}"
+             for f in stated if f is not None and f.valid_until and f.expired(day)]
+    if ended:
+        sentence = "; ".join(dict.fromkeys(ended))
+        reason += f" {sentence[0].upper()}{sentence[1:]}."
     if asks_free:
         return Decision("yes" if state == "free" else "no", reason)
     return Decision("yes" if state == "paid" else "no", reason)
+
+
+def _short_rate(fee: Fee) -> str:
+    if fee.free:
+        return "miễn phí"
+    return vnd(fee.amount_vnd) if fee.amount_vnd is not None else (fee.text or "").rstrip(".")
 
 
 def online_verdict(proc: Procedure, hotline: str) -> Decision:
@@ -127,13 +150,15 @@ def time_verdict(proc: Procedure, text: str, hotline: str) -> Decision:
     return _unknown(proc, hotline)
 
 
-def decide(proc: Procedure, aspect: str, text: str, hotline: str) -> Decision:
-    """The verdict on a yes/no ``text`` about ``proc`` (``aspect`` as answered)."""
+def decide(proc: Procedure, aspect: str, text: str, hotline: str, *,
+           today: date | None = None) -> Decision:
+    """The verdict on a yes/no ``text`` about ``proc`` (``aspect`` as answered) as of
+    ``today`` (default: the real date; a temporary fee counts only in its period)."""
     if _POSTAL.search(_folded(text)) and aspect in {"place", "online", "result", "overview",
                                                      "steps", "conditions"}:
         return postal_verdict(proc, hotline)
     if aspect == "fee":
-        return fee_verdict(proc, text, hotline)
+        return fee_verdict(proc, text, hotline, today=today)
     if aspect == "online":
         return online_verdict(proc, hotline)
     if aspect == "documents":
