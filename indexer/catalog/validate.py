@@ -2,25 +2,30 @@
 
 Each problem is ``file: field: message`` with ``field`` a dotted path into the YAML document
 (``channels.0.time.unit``), ``-`` for the whole file, or ``line.N`` in the required-names list.
+
+Warnings have the same form and do not make the catalogue invalid (``validate --strict`` makes
+them fail): a temporary fee rate that ends within ``warn_days`` of ``today`` or has ended.
 """
 
 from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from indexer.catalog.schema import FaqEntry, Glossary, Procedure
+from indexer.catalog.schema import FaqEntry, Fee, Glossary, Procedure
 
 logger = logging.getLogger(__name__)
 
 MIN_EXAMPLE_QUESTIONS = 5
+WARN_DAYS = 60  # days ahead of a temporary fee's end date that validate warns
 
 
 @dataclass(frozen=True, order=True)
@@ -36,6 +41,7 @@ class Problem:
 @dataclass
 class ValidationReport:
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     procedures: int = 0
     faqs: int = 0
     glossary_terms: int = 0
@@ -46,10 +52,11 @@ class ValidationReport:
         return not self.problems
 
     def summary(self) -> str:
-        return (
+        text = (
             f"catalogue OK: {self.procedures} procedures, {self.faqs} FAQ entries, "
             f"{self.glossary_terms} glossary terms, {self.required_names} required names resolve"
         )
+        return text + (f"; {len(self.warnings)} warning(s)" if self.warnings else "")
 
 
 def has_diacritics(text: str) -> bool:
@@ -64,9 +71,11 @@ def _loc(parts: Iterable[Any]) -> str:
 
 
 class _Checker:
-    def __init__(self, root: Path, display_base: Path) -> None:
+    def __init__(self, root: Path, display_base: Path, today: date, warn_days: int) -> None:
         self.root = root
         self.display_base = display_base
+        self.today = today
+        self.warn_days = warn_days
         self.report = ValidationReport()
         self.names: set[str] = set()  # names and aliases, read even from invalid files
 
@@ -153,12 +162,54 @@ def _check_procedures(ck: _Checker) -> dict[str, tuple[Path, Procedure]]:
         if len(questions) >= MIN_EXAMPLE_QUESTIONS and all(map(has_diacritics, questions)):
             ck.add(path, "example_questions", "needs at least one question without diacritics")
         valid[proc.id] = (path, proc)
+        for where, message in fee_warnings(proc, today=ck.today, warn_days=ck.warn_days):
+            ck.report.warnings.append(Problem(ck.show(path), where, message))
     known = set(ids) | _raw_ids(ck.root / "procedures")
     for path, proc in valid.values():
         for i, target in enumerate(proc.status.replaced_by):
             if target not in known:
                 ck.add(path, f"status.replaced_by.{i}", f"unknown procedure id '{target}'")
     return valid
+
+
+def _fees(proc: Procedure) -> Iterator[tuple[str, Fee]]:
+    for i, ch in enumerate(proc.channels):
+        if ch.fee is not None:
+            yield f"channels.{i}.fee", ch.fee
+    for i, override in enumerate(proc.province_overrides):
+        if override.fee is not None:
+            yield f"province_overrides.{i}.fee", override.fee
+
+
+def _vnd(fee: Fee) -> str:
+    if fee.free:
+        return "free of charge"
+    return f"{fee.amount_vnd:,} VND" if fee.amount_vnd is not None else f"'{fee.text}'"
+
+
+def fee_warnings(proc: Procedure, *, today: date, warn_days: int = WARN_DAYS
+                 ) -> list[tuple[str, str]]:
+    """(field path, message) for each temporary fee rate that has ended or ends within
+    ``warn_days`` of ``today``."""
+    found = []
+    for where, fee in _fees(proc):
+        if fee.valid_until is None:
+            continue
+        left = (fee.valid_until - today).days
+        after = ("answers give the standard rate the record states"
+                 if fee.standard_amount_vnd is not None else
+                 "the record states no standard amount, so answers say the rate changed and "
+                 "give the hotline")
+        if left < 0:
+            found.append((f"{where}.valid_until",
+                          f"EXPIRED: the temporary rate {_vnd(fee)} ended on "
+                          f"{fee.valid_until.isoformat()} ({-left} days ago); {after}. "
+                          "Update the fee from the current legal text"))
+        elif left <= warn_days:
+            found.append((f"{where}.valid_until",
+                          f"the temporary rate {_vnd(fee)} ends on {fee.valid_until.isoformat()} "
+                          f"(in {left} days); after that {after}. Check the rate that follows"))
+    return found
 
 
 def _check_faqs(ck: _Checker, procedure_ids: set[str]) -> None:
@@ -225,11 +276,14 @@ def _check_required(ck: _Checker, required: Path) -> None:
 
 
 def validate_catalog(
-    root: Path, *, required: Path | None = None, display_base: Path | None = None
+    root: Path, *, required: Path | None = None, display_base: Path | None = None,
+    today: date | None = None, warn_days: int = WARN_DAYS,
 ) -> ValidationReport:
-    """Validate ``root`` (a ``knowledge/`` directory) and return every problem found."""
+    """Validate ``root`` (a ``knowledge/`` directory) and return every problem found, plus the
+    warnings about temporary fees as of ``today`` (default: the real date)."""
     root = Path(root)
-    ck = _Checker(root, (display_base or Path.cwd()).resolve())
+    ck = _Checker(root, (display_base or Path.cwd()).resolve(), today or date.today(),
+                  warn_days)
     if not (root / "procedures").is_dir():
         ck.add(root / "procedures", "-", "no procedures/ directory")
         return ck.report
@@ -239,6 +293,7 @@ def validate_catalog(
     if required is not None:
         _check_required(ck, required)
     ck.report.problems.sort(key=_natural_key)
+    ck.report.warnings.sort(key=_natural_key)
     logger.debug("catalog.validate.done problems=%d", len(ck.report.problems))
     return ck.report
 

@@ -6,11 +6,12 @@ import argparse
 import json
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 from indexer.catalog.jsonschema import write_schemas
 from indexer.catalog.loader import load_catalog
-from indexer.catalog.validate import validate_catalog
+from indexer.catalog.validate import WARN_DAYS, validate_catalog
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_KNOWLEDGE = REPO / "knowledge"
@@ -25,6 +26,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="names that must resolve (default: knowledge/required_procedures.txt)")
     p.add_argument("--no-required", action="store_true",
                    help="skip the required-names check (e.g. for an imported catalogue)")
+    p.add_argument("--warn-days", type=int, default=WARN_DAYS, metavar="N",
+                   help=f"warn about temporary fee rates ending within N days "
+                        f"(default: {WARN_DAYS})")
+    p.add_argument("--today", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                   help="judge temporary fees as of this date (default: today)")
+    p.add_argument("--strict", action="store_true",
+                   help="fail (exit 1) on warnings too, e.g. an expired temporary fee")
     p.set_defaults(func=run_validate)
 
     p = subparsers.add_parser("catalog", help="list the procedures (one line each)")
@@ -39,9 +47,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_validate(args: argparse.Namespace) -> int:
     required = None if args.no_required else args.required
-    report = validate_catalog(args.knowledge, required=required)
+    report = validate_catalog(args.knowledge, required=required, today=args.today,
+                              warn_days=args.warn_days)
+    for warning in report.warnings:
+        print(f"warning: {warning}")
     if report.ok:
         print(report.summary())
+        if report.warnings and args.strict:
+            print(f"{len(report.warnings)} warning(s) and --strict", file=sys.stderr)
+            return 1
         return 0
     for problem in report.problems:
         print(problem)
