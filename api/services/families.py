@@ -23,6 +23,15 @@ from indexer.text import fold, normalize
 
 SAME_FIELD_OVERLAP = 0.6
 MAX_SIBLINGS = 4
+# The level nearest the citizen first: since 1 July 2025 the commune serves most citizens.
+LEVEL_ORDER = ("cấp xã", "cấp tỉnh", "cấp trung ương", "cơ quan khác")
+LEVEL_MARKERS = frozenset({"cap tinh", "cap xa", "tai cap xa", "tai cap tinh"})
+# Words in a question that name a level: (folded pattern, level)
+_LEVEL_WORDS = (
+    (re.compile(r"(?<!\w)(cap xa|(?:ubnd|uy ban nhan dan) (?:cap )?(?:xa|phuong))(?!\w)"),
+     "cấp xã"),
+    (re.compile(r"(?<!\w)(cap tinh|(?:ubnd|uy ban nhan dan) (?:cap )?tinh)(?!\w)"), "cấp tỉnh"),
+)
 
 # Folded; longest first so "đăng ký lại" is taken before "đăng ký".
 VARIANT_MARKERS = tuple(sorted((
@@ -135,6 +144,49 @@ class Families:
             return False
         return not any(own <= self.markers.get(s, frozenset())
                        for s in self.members.get(procedure_id, ()) if s != procedure_id)
+
+
+    def fitting(self, text: str, ids: Iterable[str]) -> list[str]:
+        """The members among ``ids`` that the text fits: every variant marker of the member's
+        name (level markers aside) is in the text, and, when the text names a level, the member
+        is at that level; a member whose markers are a subset of another fitting member's is
+        dropped. Two or more means the question does not say which one."""
+        folded = f" {_folded(text)} "
+        wanted = [level for pattern, level in _LEVEL_WORDS if pattern.search(folded)]
+        fit = []
+        for pid in ids:
+            proc = self.procedures.get(pid)
+            if proc is None:
+                continue
+            own = self.markers.get(pid, frozenset()) - LEVEL_MARKERS
+            if not all(re.search(rf"(?<!\w){re.escape(m)}(?!\w)", folded) for m in own):
+                continue
+            if len(wanted) == 1 and wanted[0] not in proc.levels:
+                continue
+            fit.append((pid, own))
+        # "cấp lại …" fits the base record and the re-issue; the one that says more wins
+        return [pid for pid, own in fit if not any(own < other for _, other in fit)]
+
+
+def level_rank(proc: Procedure) -> int:
+    """Where a procedure's nearest level comes in ``LEVEL_ORDER`` (commune first)."""
+    return min((LEVEL_ORDER.index(lv) for lv in proc.levels if lv in LEVEL_ORDER),
+               default=len(LEVEL_ORDER))
+
+
+def by_level(procs: Iterable[Procedure]) -> list[Procedure]:
+    """Commune-level members first, then provincial, then central; ties keep their order."""
+    return sorted(procs, key=level_rank)
+
+
+def display_names(procs: list[Procedure]) -> dict[str, str]:
+    """Names for a list of choices: a name shared by two of them gets its level added
+    ("… (cấp xã)"), so the buttons can be told apart."""
+    counts: dict[str, int] = {}
+    for p in procs:
+        counts[_folded(p.name)] = counts.get(_folded(p.name), 0) + 1
+    return {p.id: (f"{p.name} ({', '.join(p.levels)})" if counts[_folded(p.name)] > 1 else p.name)
+            for p in procs}
 
 
 _CACHE: OrderedDict[int, tuple[Mapping[str, Procedure], Families]] = OrderedDict()

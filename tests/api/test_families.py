@@ -5,8 +5,16 @@ from __future__ import annotations
 import json
 
 from api.schemas.answer import AnswerRequest
-from api.services.composer import AnswerComposer, ComposerSettings
-from api.services.families import Families, families_for, families_of, name_key
+from api.services.composer import FAMILY_LEAD, AnswerComposer, ComposerSettings
+from api.services.families import (
+    Families,
+    by_level,
+    display_names,
+    families_for,
+    families_of,
+    level_rank,
+    name_key,
+)
 from api_fakes import VARIANT_KNOWLEDGE, FakeSearcher
 
 SEARCHER = FakeSearcher(VARIANT_KNOWLEDGE)
@@ -93,3 +101,57 @@ def test_procedure_without_family_is_unchanged() -> None:
     a = compose(text="đăng ký thường trú cần giấy tờ gì")
     assert a.procedure is not None and a.procedure.id == "dang-ky-thuong-tru"
     assert a.candidates == [] and a.text.startswith("Hồ sơ thủ tục Đăng ký thường trú gồm:")
+
+
+def _twin_catalogue(tmp_path):  # type: ignore[no-untyped-def]
+    """The variants fixture plus one procedure published at two levels under one name (the
+    portal has many: a provincial and a commune record) and its re-issue variant. Test data
+    only: no time or fee is stated."""
+    import shutil
+
+    import yaml
+
+    root = tmp_path / "knowledge"
+    shutil.copytree(VARIANT_KNOWLEDGE, root)
+    name = "Cấp giấy chứng nhận cơ sở đủ điều kiện kinh doanh thử nghiệm"
+    for pid, level, title in (("thu-nghiem-tinh", "cấp tỉnh", name),
+                              ("thu-nghiem-xa", "cấp xã", name),
+                              ("thu-nghiem-cap-lai", "cấp xã", "Cấp lại" + name[3:])):
+        data = {"id": pid, "name": title, "field": "Thử nghiệm", "levels": [level],
+                "agency": "Cơ quan thử nghiệm", "channels": [{"kind": "in_person"}],
+                "updated_at": "2026-01-01",
+                "source": {"kind": "written_by_us", "reference": "dữ liệu kiểm thử",
+                           "checked_at": "2026-01-01"},
+                "example_questions": ["a b c", "d e f", "g h i", "j k l", "m n o"]}
+        (root / "procedures" / f"{pid}.yaml").write_text(
+            yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return FakeSearcher(root)
+
+
+def test_a_name_at_two_levels_asks_which_commune_first(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    searcher = _twin_catalogue(tmp_path)
+    composer = AnswerComposer(searcher, ComposerSettings(clarify_margin=0.2))
+    a = composer.compose(AnswerRequest(
+        text="cấp giấy chứng nhận cơ sở đủ điều kiện kinh doanh thử nghiệm cần gì"))
+    assert a.status == "clarify", a.text
+    assert [c.id for c in a.candidates] == ["thu-nghiem-xa", "thu-nghiem-tinh"]
+    assert [c.name.rsplit(" (", 1)[1] for c in a.candidates] == ["cấp xã)", "cấp tỉnh)"]
+    assert a.text.startswith(FAMILY_LEAD)
+    # a level in the question decides it
+    b = composer.compose(AnswerRequest(
+        text="cấp giấy chứng nhận cơ sở đủ điều kiện kinh doanh thử nghiệm ở cấp tỉnh cần gì"))
+    assert b.status == "answer" and b.procedure is not None
+    assert b.procedure.id == "thu-nghiem-tinh"
+    # the re-issue variant is not among the choices unless "cấp lại" is said
+    fam = families_of(searcher.procedures)
+    assert fam.related("thu-nghiem-xa", "thu-nghiem-cap-lai")
+    assert fam.fitting("giấy chứng nhận kinh doanh thử nghiệm",
+                       ["thu-nghiem-xa", "thu-nghiem-cap-lai"]) == ["thu-nghiem-xa"]
+    assert fam.fitting("cấp lại giấy chứng nhận kinh doanh thử nghiệm",
+                       ["thu-nghiem-xa", "thu-nghiem-cap-lai"]) == ["thu-nghiem-cap-lai"]
+
+
+def test_by_level_and_display_names() -> None:
+    procs = [SEARCHER.procedure(i) for i in ("dang-ky-tam-tru", "gia-han-tam-tru")]
+    assert display_names(procs) == {p.id: p.name for p in procs}  # distinct names unchanged
+    assert [level_rank(p) for p in by_level(procs)] == sorted(level_rank(p) for p in procs)
