@@ -47,7 +47,7 @@ ifneq ($(PROFILE),)
 	@$(PY) -m indexer profile --name $(PROFILE) --list "$(SHARED_DATA)/$(PROFILE_LIST_$(PROFILE))" \
 		--portal "$(SHARED_DATA)/dvc-json" "$(SHARED_DATA)/dvc-docx" "$(SHARED_DATA)/dvc-bqp" \
 		--curated knowledge --out "$(INDEXER_KNOWLEDGE_DIR)" $(if $(filter true,$(CI)),--no-progress,)
-	@$(PY) -m indexer validate --knowledge "$(INDEXER_KNOWLEDGE_DIR)" --no-required
+	@$(PY) -m indexer validate --knowledge "$(INDEXER_KNOWLEDGE_DIR)"
 endif
 
 index: model profile
