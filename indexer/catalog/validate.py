@@ -10,6 +10,7 @@ them fail): a temporary fee rate that ends within ``warn_days`` of ``today`` or 
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -187,13 +188,35 @@ def _vnd(fee: Fee) -> str:
     return f"{fee.amount_vnd:,} VND" if fee.amount_vnd is not None else f"'{fee.text}'"
 
 
+_DMY = r"(\d{1,2})/(\d{1,2})/(\d{4})"
+_UNTIL = re.compile(r"đến\s+hết\s+(?:ngày\s+)?" + _DMY, re.IGNORECASE)
+
+
+def stated_end(text: str | None) -> date | None:
+    """The one end date a fee text states ("… đến hết ngày 31/12/2026"), or None (no date,
+    several different ones, or not a real date)."""
+    ends = set()
+    for d, m, y in _UNTIL.findall(text or ""):
+        try:
+            ends.add(date(int(y), int(m), int(d)))
+        except ValueError:
+            return None
+    return ends.pop() if len(ends) == 1 else None
+
+
 def fee_warnings(proc: Procedure, *, today: date, warn_days: int = WARN_DAYS
                  ) -> list[tuple[str, str]]:
     """(field path, message) for each temporary fee rate that has ended or ends within
-    ``warn_days`` of ``today``."""
+    ``warn_days`` of ``today``, including one stated only in the fee text."""
     found = []
     for where, fee in _fees(proc):
         if fee.valid_until is None:
+            end = stated_end(fee.text)
+            if end is not None and (end - today).days <= warn_days:
+                found.append((f"{where}.text",
+                              f"the fee text says the rate applies until {end.isoformat()} but "
+                              "valid_until is not set, so answers keep giving it as current; "
+                              "set valid_from/valid_until (and the standard rate if stated)"))
             continue
         left = (fee.valid_until - today).days
         after = ("answers give the standard rate the record states"

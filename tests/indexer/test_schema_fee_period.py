@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from indexer.catalog.loader import load_catalog
 from indexer.catalog.schema import Fee
+from indexer.catalog.validate import stated_end
 from indexer.passages import format_fee, procedure_passages
 
 REPO = Path(__file__).resolve().parents[2]
@@ -74,12 +75,18 @@ def test_curated_reductions_carry_their_period() -> None:
     assert "70.000 đồng" in passage.text
     temporary = [p.id for p in catalog.procedures for ch in p.channels
                  if ch.fee is not None and ch.fee.valid_until is not None]
-    # Every fee that states a 64/2025 reduction of a rate: the two ID cards and the three
-    # company registrations (each channel listed once).
+    # The 64/2025 reductions (two ID cards, three company registrations) and the earlier
+    # online reductions (driving licences until 31/12/2025, passport until 31/12/2023).
     assert sorted(set(temporary)) == [
-        "cap-doi-the-can-cuoc", "cap-lai-the-can-cuoc", "dang-ky-thanh-lap-cong-ty-co-phan",
+        "cap-doi-the-can-cuoc", "cap-giay-phep-lai-xe-quoc-te",
+        "cap-ho-chieu-pho-thong-o-trong-nuoc",
+        "cap-lai-giay-phep-lai-xe", "cap-lai-the-can-cuoc", "dang-ky-thanh-lap-cong-ty-co-phan",
         "dang-ky-thanh-lap-cong-ty-tnhh-hai-thanh-vien",
-        "dang-ky-thanh-lap-cong-ty-tnhh-mot-thanh-vien"]
+        "dang-ky-thanh-lap-cong-ty-tnhh-mot-thanh-vien", "doi-giay-phep-lai-xe"]
+    # No fee text still hides an end date outside valid_until.
+    assert [p.id for p in catalog.procedures for ch in p.channels
+            if ch.fee is not None and ch.fee.valid_until is None
+            and stated_end(ch.fee.text) is not None] == []
     for p in catalog.procedures:
         for ch in p.channels:
             if ch.fee is not None and "50%" in f"{ch.fee.text}":

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from indexer.catalog.validate import validate_catalog
+from indexer.catalog.validate import stated_end, validate_catalog
 from indexer.cli import main
 
 FIXTURE = Path(__file__).parent / "fixtures" / "catalog" / "valid"
@@ -79,3 +79,30 @@ def test_cli_warns_and_fails_only_when_strict(catalog: Path,
     assert "warning" not in capsys.readouterr().out
     assert main([*args[:-1], "2027-01-05", "--strict"]) == 1
     assert "EXPIRED" in capsys.readouterr().out
+
+
+def test_period_stated_only_in_the_text_is_flagged(catalog: Path) -> None:
+    """An imported fee text like "Mức phí kể từ ngày 01/7/2025 đến hết ngày 31/12/2026 …" with
+    no valid_until would be answered as current after that date."""
+    path = catalog / A
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["channels"][1]["fee"] = {"amount_vnd": 50000, "text": "Mức phí kể từ ngày 01/7/2025 "
+                                  "đến hết ngày 31/12/2026 theo Thông tư"}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert warnings(catalog, date(2026, 10, 1)) == []
+    (found,) = warnings(catalog, date(2026, 12, 1))
+    assert found.startswith(f"{A}: channels.1.fee.text: the fee text says the rate applies "
+                            "until 2026-12-31 but valid_until is not set")
+    assert len(warnings(catalog, date(2027, 2, 1))) == 1
+
+
+@pytest.mark.parametrize(("text", "end"), [
+    ("từ 01/7/2025 đến hết 31/12/2026 thu bằng 50%", date(2026, 12, 31)),
+    ("A đến hết ngày 31/12/2024; B đến hết ngày 31/12/2024", date(2024, 12, 31)),
+    ("A đến hết ngày 31/12/2024; B đến hết ngày 31/12/2026", None),  # two periods: not one
+    ("đến hết ngày 31/13/2026", None),
+    ("50.000 đồng/lần", None),
+    (None, None),
+])
+def test_stated_end(text: str | None, end: date | None) -> None:
+    assert stated_end(text) == end
