@@ -4,7 +4,8 @@ Each problem is ``file: field: message`` with ``field`` a dotted path into the Y
 (``channels.0.time.unit``), ``-`` for the whole file, or ``line.N`` in the required-names list.
 
 Warnings have the same form and do not make the catalogue invalid (``validate --strict`` makes
-them fail): a temporary fee rate that ends within ``warn_days`` of ``today`` or has ended.
+them fail): a temporary fee rate that ends within ``warn_days`` of ``today`` or has ended, and
+an abolition dated after ``today``.
 """
 
 from __future__ import annotations
@@ -165,6 +166,13 @@ def _check_procedures(ck: _Checker) -> dict[str, tuple[Path, Procedure]]:
         valid[proc.id] = (path, proc)
         for where, message in fee_warnings(proc, today=ck.today, warn_days=ck.warn_days):
             ck.report.warnings.append(Problem(ck.show(path), where, message))
+        when = proc.status.effective_date
+        if not proc.is_current and when is not None and when > ck.today:
+            ck.report.warnings.append(Problem(
+                ck.show(path), "status.effective_date",
+                f"abolished from {when.isoformat()}, a date still to come: search and answers "
+                "already treat it as abolished (\"đã bị bãi bỏ\"); record the abolition on "
+                "that date"))
     known = set(ids) | _raw_ids(ck.root / "procedures")
     for path, proc in valid.values():
         for i, target in enumerate(proc.status.replaced_by):

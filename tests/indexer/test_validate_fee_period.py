@@ -106,3 +106,11 @@ def test_period_stated_only_in_the_text_is_flagged(catalog: Path) -> None:
 ])
 def test_stated_end(text: str | None, end: date | None) -> None:
     assert stated_end(text) == end
+
+
+def test_abolition_dated_in_the_future_is_a_warning(catalog: Path) -> None:
+    b = "procedures/thu-tuc-thu-nghiem-b.yaml"  # abolished from 2025-07-01
+    assert not [w for w in warnings(catalog, date(2025, 7, 1)) if b in w]
+    (found,) = [w for w in warnings(catalog, date(2025, 6, 30)) if b in w]
+    assert found.startswith(f"{b}: status.effective_date: abolished from 2025-07-01, a date "
+                            "still to come")
