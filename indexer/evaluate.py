@@ -1,10 +1,12 @@
 """Retrieval evaluation on a JSONL question set, and calibration of confidence/abstention.
 
-Each line: ``{"q": str, "procedure": name-or-null, "aspect": str?, "style": str?}``. A hit is a
-returned procedure whose name or alias equals ``procedure`` (case-insensitive, a leading
-"Thủ tục " ignored); ``null`` means out of scope, where abstaining is right. Recall counts an
-abstention as a miss. ``n`` and the recalls are over in-scope questions; ``oos_n`` counts the
-out-of-scope ones.
+Each line: ``{"q": str, "procedure": name-or-null, "code": str?, "aspect": str?, "style": str?}``.
+A hit is a returned procedure whose name or alias equals ``procedure`` (case-insensitive, a
+leading "Thủ tục " ignored) or, when the line has a ``code`` (the official code, e.g.
+"1.001193", shared by a curated record and its portal import), whose code equals it. A line
+with neither is out of scope, where abstaining is right. Recall counts an abstention as a miss.
+``n`` and the recalls are over in-scope questions; ``oos_n`` counts the out-of-scope ones.
+``style_metrics`` gives R@1 and the abstention rate for each ``style`` separately.
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ class Question:
     procedure: str | None
     aspect: str | None = None
     style: str | None = None
+    code: str | None = None  # official code; labels the expected procedure with ``procedure``
+
+    @property
+    def in_scope(self) -> bool:
+        return self.procedure is not None or self.code is not None
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -51,8 +58,9 @@ def load_questions(path: Path) -> list[Question]:
             continue
         try:
             row = json.loads(line)
+            code = row.get("code")
             out.append(Question(str(row["q"]), row.get("procedure"), row.get("aspect"),
-                                row.get("style")))
+                                row.get("style"), str(code) if code is not None else None))
         except (ValueError, KeyError, TypeError) as exc:
             raise IndexerError(f"{path}:{lineno}: bad question line ({exc})") from exc
     return out
@@ -77,19 +85,39 @@ def names_to_ids(procedures: dict[str, Any]) -> dict[str, set[str]]:
     return table
 
 
-def run(search: SearchFn, questions: Sequence[Question],
-        names: dict[str, set[str]]) -> list[Outcome]:
+def codes_to_ids(procedures: dict[str, Any]) -> dict[str, set[str]]:
+    """Official code -> procedure ids (a curated record and its import share one code)."""
+    table: dict[str, set[str]] = {}
+    for pid, p in procedures.items():
+        if getattr(p, "code", None):
+            table.setdefault(str(p.code).strip(), set()).add(pid)
+    return table
+
+
+def expected_ids(question: Question, names: dict[str, set[str]],
+                 codes: dict[str, set[str]] | None = None) -> set[str]:
+    """Ids that count as a hit: the labelled code's procedures plus those of the same name."""
+    expected: set[str] = set()
+    if question.code is not None and codes is not None:
+        expected |= codes.get(question.code.strip(), set())
+    if question.procedure is not None:
+        expected |= names.get(name_key(question.procedure), set())
+    return expected
+
+
+def run(search: SearchFn, questions: Sequence[Question], names: dict[str, set[str]],
+        codes: dict[str, set[str]] | None = None) -> list[Outcome]:
     outcomes = []
     unknown = set()
     for question in questions:
         result = search(question.q)
         expected: set[str] = set()
-        if question.procedure is not None:
-            expected = names.get(name_key(question.procedure), set())
+        if question.in_scope:
+            expected = expected_ids(question, names, codes)
             if not expected:
-                unknown.add(question.procedure)
+                unknown.add(question.code or question.procedure)
         rank = None
-        if question.procedure is not None and not result.abstain:
+        if question.in_scope and not result.abstain:
             for i, hit in enumerate(result.hits, 1):
                 if hit.procedure_id in expected:
                     rank = i
@@ -101,8 +129,8 @@ def run(search: SearchFn, questions: Sequence[Question],
 
 
 def metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
-    inscope = [o for o in outcomes if o.question.procedure is not None]
-    oos = [o for o in outcomes if o.question.procedure is None]
+    inscope = [o for o in outcomes if o.question.in_scope]
+    oos = [o for o in outcomes if not o.question.in_scope]
     n = len(inscope)
 
     def recall(k: int, rows: Sequence[Outcome]) -> float:
@@ -126,6 +154,28 @@ def metrics(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     }
 
 
+def style_metrics(outcomes: Sequence[Outcome]) -> dict[str, dict[str, Any]]:
+    """Per ``style``: size, whether it is in scope, R@1/R@3/MRR (in scope) and the abstention
+    rate (the right behaviour out of scope, a miss in scope)."""
+    groups: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        groups.setdefault(o.question.style or "unspecified", []).append(o)
+    out: dict[str, dict[str, Any]] = {}
+    for style, rows in sorted(groups.items()):
+        n = len(rows)
+        inscope = [o for o in rows if o.question.in_scope]
+        entry: dict[str, Any] = {"n": n, "in_scope": len(inscope) == n,
+                                 "abstain_rate": round(sum(o.result.abstain for o in rows) / n, 4)}
+        if inscope:
+            k = len(inscope)
+            entry["recall_at_1"] = round(sum(o.rank == 1 for o in inscope) / k, 4)
+            entry["recall_at_3"] = round(sum(o.rank is not None and o.rank <= 3
+                                             for o in inscope) / k, 4)
+            entry["mrr"] = round(sum(1.0 / o.rank for o in inscope if o.rank) / k, 4)
+        out[style] = entry
+    return out
+
+
 def calibrate(searcher: Any, questions: Sequence[Question], *, alphas: Sequence[float] = ALPHAS,
               betas: Sequence[float] = BETAS, max_inscope_abstain: float = 0.05,
               fitted_on: str = "") -> Calibration:
@@ -134,6 +184,7 @@ def calibrate(searcher: Any, questions: Sequence[Question], *, alphas: Sequence[
     ``searcher`` is a ``Searcher``; its calibration is replaced while this runs.
     """
     names = names_to_ids(searcher.procedures)
+    codes = codes_to_ids(searcher.procedures)
     grid = [(a, b) for a in alphas for b in betas]
     if searcher.mode != "hybrid":
         grid = grid[:1]
@@ -142,7 +193,7 @@ def calibrate(searcher: Any, questions: Sequence[Question], *, alphas: Sequence[
     best: dict[bool, tuple[tuple[float, float], tuple[float, float]]] = {}
     for alpha, beta in grid:
         searcher.set_calibration(Calibration(**{**open_cal, "alpha": alpha, "beta": beta}))
-        outcomes = run(lambda q: searcher.search(q, top_k=5), questions, names)
+        outcomes = run(lambda q: searcher.search(q, top_k=5), questions, names, codes)
         for plain in (False, True):
             part = [o for o in outcomes if is_plain(o.question.q) == plain]
             if not part:
@@ -158,14 +209,14 @@ def calibrate(searcher: Any, questions: Sequence[Question], *, alphas: Sequence[
     chosen = {**open_cal, "alpha": alpha, "beta": beta, "alpha_plain": plain_weights[0],
               "beta_plain": plain_weights[1]}
     searcher.set_calibration(Calibration(**chosen))
-    outcomes = run(lambda q: searcher.search(q, top_k=5), questions, names)
+    outcomes = run(lambda q: searcher.search(q, top_k=5), questions, names, codes)
     rows, labels, inscope = [], [], []
     for o in outcomes:
         if not o.result.hits:
             continue
         rows.append(o.result.hits[0].features)
         labels.append(int(o.rank == 1))
-        inscope.append(o.question.procedure is not None)
+        inscope.append(o.question.in_scope)
     cal = fit_calibration(rows, labels, inscope, alpha=alpha, beta=beta,
                           alpha_plain=plain_weights[0], beta_plain=plain_weights[1],
                           fitted_on=fitted_on,
