@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from indexer.catalog.loader import load_catalog
 from indexer.catalog.schema import Fee
-from indexer.catalog.validate import stated_end
+from indexer.catalog.expiry import stated_end
 from indexer.passages import format_fee, procedure_passages
 
 REPO = Path(__file__).resolve().parents[2]

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from indexer.catalog.validate import stated_end, validate_catalog
+from indexer.catalog.expiry import stated_end
+from indexer.catalog.validate import validate_catalog
 from indexer.cli import main
 
 FIXTURE = Path(__file__).parent / "fixtures" / "catalog" / "valid"
