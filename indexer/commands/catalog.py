@@ -9,9 +9,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from indexer.catalog.expiry import WARN_DAYS
 from indexer.catalog.jsonschema import write_schemas
 from indexer.catalog.loader import load_catalog
-from indexer.catalog.expiry import WARN_DAYS
 from indexer.catalog.validate import validate_catalog
 
 REPO = Path(__file__).resolve().parents[2]
