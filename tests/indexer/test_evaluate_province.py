@@ -16,7 +16,7 @@ from indexer.text import is_plain, normalize
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "benchmarks" / "data"
-SETS = {name: DATA / f"province_{name}.jsonl" for name in ("citizen", "official", "oos")}
+SETS = {name: DATA / f"province_{name}.jsonl" for name in ("citizen", "official", "oos", "dev")}
 PROVINCE_LIST = ROOT.parent / "shared" / "data" / "province-lists" / "DVC_TTHC_LangSon_1842.xlsx"
 
 
@@ -115,6 +115,13 @@ def test_province_sets_have_the_promised_composition() -> None:
     assert len(codes) >= 150  # spread over many procedures, not a few
 
 
+def test_the_dev_split_is_disjoint_from_the_reported_sets() -> None:
+    reported = {normalize(r["q"]) for name in ("citizen", "official", "oos") for r in _rows(name)}
+    dev = _rows("dev")
+    assert len(dev) >= 80 and any(r["code"] is None for r in dev)
+    assert not [r["q"] for r in dev if normalize(r["q"]) in reported]
+
+
 def test_province_questions_are_not_catalogue_examples() -> None:
     import yaml
 
@@ -122,7 +129,7 @@ def test_province_questions_are_not_catalogue_examples() -> None:
     for path in (ROOT / "knowledge" / "procedures").glob("*.yaml"):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         examples |= {normalize(q) for q in data.get("example_questions") or []}
-    rows = _rows("citizen") + _rows("official") + _rows("oos")
+    rows = _rows("citizen") + _rows("official") + _rows("oos") + _rows("dev")
     assert not [r["q"] for r in rows if normalize(r["q"]) in examples]
 
 
@@ -142,7 +149,7 @@ def test_province_labels_are_listed_or_curated_codes() -> None:
         curated_names.add(data["name"])
         if data.get("code"):
             curated_codes.add(str(data["code"]))
-    for r in _rows("citizen") + _rows("official"):
+    for r in _rows("citizen") + _rows("official") + [r for r in _rows("dev") if r["procedure"]]:
         if r["code"] is None:
             assert r["procedure"] in curated_names, r
         elif r.get("listed_as"):  # a listed code the profile maps to its post-reform record
