@@ -32,6 +32,20 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(scope="session")
+def bundled_model() -> Path:
+    """The prepared bundled model directory: required under CI, skipped elsewhere if absent."""
+    from indexer.settings import IndexerSettings
+
+    model_dir = Path(IndexerSettings().model_dir)
+    if not (model_dir / "modules.json").exists():
+        message = f"model not prepared at {model_dir}; run `python -m indexer prepare-model`"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return model_dir
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
     """Under CI nothing may be skipped: a missing service or data set is a failure there."""

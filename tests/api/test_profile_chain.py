@@ -5,7 +5,6 @@ with a citation. The slice is a few rows of Lạng Sơn's real list, chosen for 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import openpyxl
@@ -29,16 +28,6 @@ SLICE = {
     "2.001927": "district_unmatched",  # khiếu nại lần đầu tại cấp huyện: no record
     "CCHC_01": "internal_code",
 }
-
-
-def _model_ready() -> IndexerSettings:
-    settings = IndexerSettings()
-    if not (Path(settings.model_dir) / "modules.json").exists():
-        message = f"model not prepared at {settings.model_dir}; run `make model`"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(message)
-        pytest.skip(message)
-    return settings
 
 
 def _slice_list(source: Path, out: Path) -> Path:
@@ -69,8 +58,9 @@ def _record_files(data: Path) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def chain(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    settings = _model_ready()
+def chain(shared_data: Path, bundled_model: Path,
+          tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    settings = IndexerSettings()
     work = tmp_path_factory.mktemp("profile-chain")
     xlsx = _slice_list(shared_data / LIST, work / "slice.xlsx")
     files = _record_files(shared_data)

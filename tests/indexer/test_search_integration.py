@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -19,13 +18,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> IndexerSettings:
+def settings(bundled_model: Path, tmp_path_factory: pytest.TempPathFactory) -> IndexerSettings:
     base = IndexerSettings()
-    if not (Path(base.model_dir) / "modules.json").exists():
-        message = f"model not prepared at {base.model_dir}; run `python -m indexer prepare-model`"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(message)
-        pytest.skip(message)
     index = tmp_path_factory.mktemp("index") / "index"
     if store.current_version(base.index_dir):  # start from var/index to reuse its embeddings
         shutil.copytree(base.index_dir, index)
