@@ -16,6 +16,7 @@ from api.services.composer import AnswerComposer, ComposerSettings
 from api.services.dialogue import Dialogue
 from api.services.office_hours import OfficeHours
 from api.services.search_port import SearcherLike
+from api.services.turns import TurnService
 from api.settings import ApiSettings
 from api.state import AppState
 
@@ -68,6 +69,14 @@ def get_dialogue(state: StateDep, composer: ComposerDep) -> Dialogue:
 
 
 DialogueDep = Annotated[Dialogue, Depends(get_dialogue)]
+
+
+def get_turns(state: StateDep) -> TurnService:
+    """The one turn service of every channel (also called outside a request)."""
+    return TurnService(state, get_dialogue(state, get_composer(state)))
+
+
+TurnsDep = Annotated[TurnService, Depends(get_turns)]
 
 
 def get_office_hours(settings: SettingsDep) -> OfficeHours:

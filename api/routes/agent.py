@@ -104,17 +104,16 @@ def reply(ticket_id: TicketId, req: AgentReplyRequest, db: SessionDep, state: St
     msg = convs.add_message(db, conversation=conv, role=Role.agent, text=req.text.strip(),
                             payload={"agent": req.agent} if req.agent else None)
     db.commit()
-    delivered = conv.channel == "web"  # the widget reads it through SSE / history
-    if not delivered:
-        sender = channels.get(conv.channel)
-        address = state.identity.open(conv.reply_address) if conv.reply_address else None
-        if sender is None or address is None:
-            logger.warning("agent.reply_undeliverable channel=%s", conv.channel)
-        else:
-            try:
-                delivered = sender.send(address=address, text=req.text.strip(), buttons=[])
-            except Exception as exc:  # noqa: BLE001 - stored anyway; the agent sees delivered=false
-                logger.warning("agent.reply_send_failed: %s", type(exc).__name__)
+    delivered = False
+    sender = channels.get(conv.channel)
+    address = state.identity.open(conv.reply_address) if conv.reply_address else None
+    if sender is None or address is None:
+        logger.warning("agent.reply_undeliverable channel=%s", conv.channel)
+    else:
+        try:
+            delivered = sender.send(address=address, text=req.text.strip(), buttons=[])
+        except Exception as exc:  # noqa: BLE001 - stored anyway; the agent sees delivered=false
+            logger.warning("agent.reply_send_failed: %s", type(exc).__name__)
     return ReplyPublic(message_id=msg.id, delivered=delivered, channel=conv.channel)
 
 

@@ -15,7 +15,9 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from api.db import conversations as convs
 from api.db.models import Message, Role
-from api.deps import DialogueDep, SessionDep, StateDep
+from api.channels.inbound import Inbound, InboundKind
+from api.channels.web import CHANNEL
+from api.deps import SessionDep, StateDep, TurnsDep
 from api.schemas.chat import SESSION_ID, ChatMessagePublic, HistoryPublic, WebChatPublic, WebChatRequest
 from api.services.payloads import BotMessage
 
@@ -24,7 +26,6 @@ logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/chat/web", tags=["web chat"])
 
 SessionIdPath = Annotated[str, Path(pattern=SESSION_ID)]
-CHANNEL = "web"
 
 
 def to_public(m: Message | BotMessage) -> ChatMessagePublic:
@@ -38,10 +39,9 @@ def to_public(m: Message | BotMessage) -> ChatMessagePublic:
 
 @router.post("", response_model=WebChatPublic,
              responses={429: {"model": WebChatPublic, "description": "Rate limited"}})
-async def chat(req: WebChatRequest, db: SessionDep,
-               dialogue: DialogueDep) -> WebChatPublic | JSONResponse:
-    turn = await dialogue.handle_async(db, channel=CHANNEL, user_id=req.session_id,
-                                       text=req.text, payload=req.payload)
+async def chat(req: WebChatRequest, turns: TurnsDep) -> WebChatPublic | JSONResponse:
+    turn = await turns.take(Inbound(channel=CHANNEL, user_id=req.session_id, message_id="",
+                                    kind=InboundKind.text, text=req.text, payload=req.payload))
     body = WebChatPublic(session_id=req.session_id,
                          state=turn.conversation.state if turn.conversation else "bot",
                          messages=[to_public(m) for m in turn.messages])

@@ -1,4 +1,5 @@
-"""One citizen turn on any channel: store, route to Rasa (or degraded mode), store replies."""
+"""The steps of a citizen turn: store the message, then store Rasa's replies or the degraded
+answer. ``api.services.turns.TurnService`` runs them for every channel."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from vntext import fold_lower
@@ -17,6 +17,7 @@ from api.db.models import Conversation, ConversationState, Message, Role
 from api.identity import UserIdentity
 from api.schemas.answer import AnswerRequest
 from api.schemas.handoff import HandoffRequest
+from api.services import wording
 from api.services.answer_memo import AnswerMemo
 from api.services.composer import ASPECT_INTENT, INTENT_ASPECT, AnswerComposer
 from api.services.handoff import open_handoff
@@ -69,37 +70,12 @@ class Dialogue:
 
     # -- texts -------------------------------------------------------------------------------
     def empty_prompt(self) -> BotMessage:
-        return BotMessage(text="Anh/Chị vui lòng nhập câu hỏi về thủ tục hành chính, ví dụ: "
-                               "“Làm giấy khai sinh cần giấy tờ gì?”")
+        return BotMessage(text=wording.EMPTY_PROMPT)
 
     def rate_limited_text(self) -> BotMessage:
-        return BotMessage(text="Anh/Chị đã gửi nhiều tin nhắn trong thời gian ngắn. Vui lòng đợi "
-                               "khoảng một phút rồi gửi tiếp. Xin cảm ơn!")
+        return BotMessage(text=wording.RATE_LIMITED)
 
-    # -- a turn ------------------------------------------------------------------------------
-    def handle(self, session: Session, *, channel: str, user_id: str, text: str,
-               payload: str | None = None, reply_address: str | None = None) -> Turn:
-        """One turn, blocking (channel background tasks)."""
-        step = self.begin(session, channel=channel, user_id=user_id, text=text,
-                          payload=payload, reply_address=reply_address)
-        if isinstance(step, Turn):
-            return step
-        reply = self.rasa.send(sender=step.conv.id, message=step.message,
-                               channel=channel) if self.rasa else None
-        return self.finish(session, step, reply)
-
-    async def handle_async(self, session: Session, *, channel: str, user_id: str, text: str,
-                           payload: str | None = None) -> Turn:
-        """One turn without holding a worker thread while Rasa works: Rasa's actions call
-        ``/v1/answer`` on this same API, which needs a free thread to answer."""
-        step = await run_in_threadpool(self.begin, session, channel=channel, user_id=user_id,
-                                       text=text, payload=payload)
-        if isinstance(step, Turn):
-            return step
-        reply = await self.rasa.send_async(sender=step.conv.id, message=step.message,
-                                           channel=channel) if self.rasa else None
-        return await run_in_threadpool(self.finish, session, step, reply)
-
+    # -- a turn (run by api.services.turns.TurnService) ---------------------------------
     def begin(self, session: Session, *, channel: str, user_id: str, text: str,
               payload: str | None = None, reply_address: str | None = None) -> Turn | PendingTurn:
         """Checks and stores the citizen's message; a ``Turn`` when there is nothing to ask."""
@@ -123,10 +99,8 @@ class Dialogue:
                           payload={"payload": payload} if payload else None,
                           intent=parsed.intent if parsed else None)
         if was_cut:
-            limit = f"{self.max_chars:,}".replace(",", ".")
-            out.append(convs.add_message(
-                session, conversation=conv, role=Role.system,
-                text=f"Tin nhắn của Anh/Chị dài hơn {limit} ký tự nên chỉ phần đầu được xử lý."))
+            out.append(convs.add_message(session, conversation=conv, role=Role.system,
+                                         text=wording.message_cut(self.max_chars)))
         session.commit()  # Rasa's actions may call /v1/handoff for this conversation
         if conv.state in AGENT_STATES:
             logger.info("chat.stored_for_agent")
@@ -207,14 +181,13 @@ class Dialogue:
             answer = self.composer.abstain(req.aspect)
         buttons: list[dict[str, Any]] = [q.model_dump() for q in answer.quick_replies]
         buttons += [{"title": c.name, "payload": c.payload} for c in answer.candidates]
-        buttons.append({"title": f"Gọi tổng đài {self.hotline}", "url": f"tel:{self.hotline}"})
+        buttons.append(self._hotline_button())
         if self.office_hours is not None:
-            buttons.append({"title": "Gặp cán bộ", "payload": "/request_human"})
+            buttons.append({"title": wording.ASK_FOR_AGENT, "payload": "/request_human"})
         text = answer.text
         if answer.citation and text.endswith(answer.citation.label):
             body = text[: -len(answer.citation.label)].rstrip("\n")
-            text = (f"{body}\n(Trợ lý ảo đang hoạt động ở chế độ hạn chế. Nếu cần hỗ trợ thêm, "
-                    f"Anh/Chị vui lòng gọi tổng đài {self.hotline}.)\n{answer.citation.label}")
+            text = f"{body}\n{wording.degraded_note(self.hotline)}\n{answer.citation.label}"
         return BotMessage(
             text=text, buttons=buttons,
             citation=answer.citation.model_dump() if answer.citation else None,
@@ -232,8 +205,10 @@ class Dialogue:
                               minutes_per_ticket=self.minutes_per_ticket, hotline=self.hotline)
         logger.info("chat.degraded_handoff ticket=%s", ticket.ticket_id)
         return BotMessage(text=ticket.message, intent="request_human",
-                          buttons=[{"title": f"Gọi tổng đài {self.hotline}",
-                                    "url": f"tel:{self.hotline}"}])
+                          buttons=[self._hotline_button()])
+
+    def _hotline_button(self) -> dict[str, Any]:
+        return {"title": wording.call_hotline(self.hotline), "url": f"tel:{self.hotline}"}
 
 
 HUMAN_INTENTS = {"request_human", "human_handoff", "handoff"}

@@ -1,0 +1,43 @@
+"""What the assistant says to citizens about the conversation itself (not about procedures):
+prompts, limits, attachments, the handoff queue. One place, so the texts stay consistent
+(“Anh/Chị”, full diacritics) and the agent console can reuse them."""
+
+from __future__ import annotations
+
+ATTACHMENT_LABEL = {
+    "image": "hình ảnh", "sticker": "nhãn dán", "audio": "tin nhắn thoại", "video": "video",
+    "file": "tệp", "location": "vị trí", "link": "đường dẫn", "business_card": "danh thiếp",
+}
+
+EMPTY_PROMPT = ("Anh/Chị vui lòng nhập câu hỏi về thủ tục hành chính, ví dụ: "
+                "“Làm giấy khai sinh cần giấy tờ gì?”")
+RATE_LIMITED = ("Anh/Chị đã gửi nhiều tin nhắn trong thời gian ngắn. Vui lòng đợi "
+                "khoảng một phút rồi gửi tiếp. Xin cảm ơn!")
+
+
+def message_cut(max_chars: int) -> str:
+    limit = f"{max_chars:,}".replace(",", ".")
+    return f"Tin nhắn của Anh/Chị dài hơn {limit} ký tự nên chỉ phần đầu được xử lý."
+
+
+def attachment_label(attachment: str | None) -> str:
+    """How a stored placeholder names the attachment ("[hình ảnh]")."""
+    return ATTACHMENT_LABEL.get(attachment or "", attachment or "tệp đính kèm")
+
+
+def unsupported_attachment(attachment: str | None) -> str:
+    what = ATTACHMENT_LABEL.get(attachment or "", "nội dung này")
+    return (f"Cảm ơn Anh/Chị. Trợ lý ảo hiện chưa đọc được {what}. Anh/Chị vui lòng gõ câu hỏi "
+            "bằng chữ, ví dụ: “Làm giấy khai sinh cần giấy tờ gì?”")
+
+
+def degraded_note(hotline: str) -> str:
+    return (f"(Trợ lý ảo đang hoạt động ở chế độ hạn chế. Nếu cần hỗ trợ thêm, "
+            f"Anh/Chị vui lòng gọi tổng đài {hotline}.)")
+
+
+def call_hotline(hotline: str) -> str:
+    return f"Gọi tổng đài {hotline}"
+
+
+ASK_FOR_AGENT = "Gặp cán bộ"
