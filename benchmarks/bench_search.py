@@ -6,6 +6,7 @@ Run from the repository root with the 3.11 environment, e.g.::
         --fresh benchmarks/data/fresh_questions.jsonl
     python benchmarks/bench_search.py latency --index var/index
     python benchmarks/bench_search.py build --knowledge knowledge
+    python benchmarks/bench_search.py rebuild --knowledge knowledge --index var/index
     python benchmarks/bench_search.py synthetic --passages 100000
     python benchmarks/bench_search.py memory --index var/index
 
@@ -181,6 +182,9 @@ def build(args: argparse.Namespace, settings: IndexerSettings) -> dict[str, Any]
             "raw_encode_sample": len(texts),
             "noop_build_s": round(noop_s, 3), "noop": noop.noop,
             "incremental_build_s": round(incr_s, 2), "incremental_encoded": incr.encoded,
+            "incremental_mode": getattr(incr, "mode", None),
+            "model_id": embedder.model_id,
+            "passage_encoder": getattr(embedder, "passage_encoder", "torch"),
             "batch_size": settings.batch_size, "load_average": os.getloadavg(),
         }
         if args.index:
@@ -194,6 +198,54 @@ def build(args: argparse.Namespace, settings: IndexerSettings) -> dict[str, Any]
             result["incremental_full_catalogue_s"] = round(time.perf_counter() - t0, 2)
             result["incremental_full_catalogue_passages"] = big.passages
             result["incremental_full_catalogue_encoded"] = big.encoded
+        return result
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _rename_one_procedure(knowledge: Path) -> None:
+    """Change a procedure's name: every one of its passages starts with it, so all change."""
+    target = sorted((knowledge / "procedures").glob("*.yaml"))[1]
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text.replace("\nname: ", "\nname: (đo) ", 1), encoding="utf-8")
+
+
+def _remove_one_procedure(knowledge: Path) -> None:
+    sorted((knowledge / "procedures").glob("*.yaml"))[2].unlink()
+
+
+def rebuild(args: argparse.Namespace, settings: IndexerSettings) -> dict[str, Any]:
+    """Rebuilds of a copy of ``--index`` (a full build of ``--knowledge``) after one change
+    each, in a row: one example question added to a procedure, a procedure renamed (all its
+    passages change), a procedure removed. Works with the code of any commit on the path, so
+    the same file measures the baseline in the same run."""
+    workdir = Path(tempfile.mkdtemp(prefix="bench-rebuild-"))
+    kw = {"progress": False, "calibration_file": settings.calibration_file,
+          "batch_size": settings.batch_size}
+    try:
+        knowledge, index = workdir / "knowledge", workdir / "index"
+        shutil.copytree(args.knowledge, knowledge)
+        shutil.copytree(args.index, index)
+        embedder = _embedder(settings)
+        embedder.warm_up(passages=True)
+        t0 = time.perf_counter()
+        catch_up = build_index(knowledge, index, embedder, **kw)
+        result: dict[str, Any] = {
+            "index": str(args.index), "catch_up_s": round(time.perf_counter() - t0, 2),
+            "catch_up_noop": catch_up.noop,
+            "model_id": embedder.model_id, "load_average_start": os.getloadavg()}
+        for label, change in (("one_example_added", _touch_one_procedure),
+                              ("one_procedure_renamed", _rename_one_procedure),
+                              ("one_procedure_removed", _remove_one_procedure)):
+            change(knowledge)
+            t0 = time.perf_counter()
+            built = build_index(knowledge, index, embedder, **kw)
+            result[label] = {"seconds": round(time.perf_counter() - t0, 2),
+                             "passages": built.passages, "encoded": built.encoded,
+                             "mode": getattr(built, "mode", "rebuild"),
+                             "changes": {k: v for k, v in built.changes.__dict__.items() if v}}
+        result["load_average_end"] = os.getloadavg()
         return result
     finally:
         if not args.keep:
@@ -241,7 +293,8 @@ def memory(args: argparse.Namespace, settings: IndexerSettings) -> dict[str, Any
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("quality", "latency", "build", "synthetic", "memory"))
+    parser.add_argument("command", choices=("quality", "latency", "build", "rebuild",
+                                            "synthetic", "memory"))
     parser.add_argument("--index")
     parser.add_argument("--knowledge", default="knowledge")
     parser.add_argument("--dev", default="benchmarks/data/dev_questions.jsonl")
@@ -261,8 +314,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help="also write the JSON result here")
     args = parser.parse_args()
     settings = IndexerSettings()
-    result = {"latency": latency, "quality": quality, "build": build, "synthetic": synthetic,
-              "memory": memory}[args.command](args, settings)
+    result = {"latency": latency, "quality": quality, "build": build, "rebuild": rebuild,
+              "synthetic": synthetic, "memory": memory}[args.command](args, settings)
     text = json.dumps(result, ensure_ascii=False, indent=1)
     print(text)
     if args.out:

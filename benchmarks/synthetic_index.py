@@ -18,6 +18,8 @@ from indexer.build import HNSW_MIN_PASSAGES, _write_version
 from indexer.catalog.loader import Catalog
 from indexer.catalog.schema import Procedure
 from indexer.passages import Passage, build_passages
+from indexer.bm25 import BM25Index
+from indexer.snapshot import read_items
 
 
 def build_synthetic(source_index: Path, out_index: Path, n_passages: int, *,
@@ -26,12 +28,13 @@ def build_synthetic(source_index: Path, out_index: Path, n_passages: int, *,
 
     vdir = store.version_path(source_index)
     manifest = store.read_manifest(vdir)
-    snapshot = json.loads((vdir / "catalog.json").read_text(encoding="utf-8"))
-    base = [Procedure.model_validate(p) for p in snapshot["procedures"]]
+    if manifest.get("slots", {}).get("dead"):
+        raise RuntimeError(f"{vdir} has dead slots: build it with `build --force` first")
+    base = [Procedure.model_validate(item) for rel, item in read_items(vdir).items()
+            if rel.startswith("procedures/")]
     base_passages = [Passage.from_dict(json.loads(line)) for line in
                      (vdir / "passages.jsonl").read_text(encoding="utf-8").splitlines()]
-    base_tokens = [json.loads(line) for line in
-                   (vdir / "tokens.jsonl").read_text(encoding="utf-8").splitlines()]
+    base_tokens = BM25Index.load(vdir).doc_tokens()  # bags of words: BM25 needs no order
     index = faiss.read_index(str(vdir / "dense.faiss"))
     base_vectors = index.reconstruct_n(0, index.ntotal)
     by_key = {(p.owner_id, p.aspect, i): i for i, p in enumerate(base_passages)}

@@ -1,5 +1,18 @@
-"""Build a new index version from the catalogue: passages, embeddings (reused when a
-passage's content hash is unchanged), FAISS and BM25, manifest, atomic publish, change report.
+"""Build a new index version from the catalogue and publish it atomically, with a change report.
+
+Two ways to a version (``store`` describes the layout):
+
+- **compact**: every passage in catalogue order, one slot each, a fresh FAISS index. Vectors
+  and bags of words are reused by passage content hash from the previous version when its
+  model and text normalisation match; the rest is encoded and tokenised, each distinct text
+  once, by one worker process per core (``indexer.build_workers``). Used for a first build,
+  ``force``, another model or normaliser, an older format, or when dead slots pass
+  ``COMPACT_SHARE``.
+- **incremental** (``indexer.build_incremental``): only the changed catalogue files are
+  parsed; their passages that are new get new slots at the end, the ones that are gone become
+  dead slots. FAISS and BM25 are updated by difference and the unchanged snapshot lines and
+  passage lines are copied, so one changed procedure costs about the same on 60,000 passages
+  as on 2,000.
 """
 
 from __future__ import annotations
@@ -16,15 +29,22 @@ from typing import Any
 
 import numpy as np
 
-from indexer import store
-from indexer.calibration import load_calibration
+from indexer import dense, store
+from indexer.bm25 import Bag, BM25Index
+from indexer.build_workers import _encode, encode_and_tokenize  # noqa: F401  (_encode: benchmarks)
 from indexer.catalog.loader import Catalog
-from indexer.snapshot import catalog_files_hash, load_catalog_reusing
+from indexer.catalog.schema import FaqEntry, Procedure
+from indexer.dense import HNSW_MIN_PASSAGES, dense_index  # noqa: F401  (re-exported)
 from indexer.embedding import Embedder
 from indexer.passages import Passage, build_passages
-from indexer.text import LEXICAL_VERSION, lexical_tokens
+from indexer.snapshot import (
+    combined_hash, file_hashes, load_catalog_reusing, snapshot_of, write_snapshot,
+)
+from indexer.text import LEXICAL_VERSION
 
 logger = logging.getLogger(__name__)
+
+COMPACT_SHARE = 0.1  # an incremental build compacts when more slots than this are dead
 
 
 @dataclass
@@ -53,13 +73,27 @@ class BuildResult:
     encoded: int = 0
     seconds: float = 0.0
     encode_seconds: float = 0.0
+    mode: str = "compact"  # or "incremental"
+    dead_slots: int = 0
 
 
-def _procedure_hashes(catalog: Catalog) -> dict[str, str]:
-    return {
-        p.id: hashlib.sha256(p.model_dump_json().encode()).hexdigest()[:16]
-        for p in catalog.procedures
-    }
+@dataclass
+class Parts:
+    """What a build writes into a version, besides the manifest's common part."""
+
+    passage_lines: list[str]
+    dense: Any
+    bm25: BM25Index
+    snapshot: list[str]
+    counts: dict[str, int]
+    procedure_hashes: dict[str, str]
+    abolished: list[str]
+    encoded: int
+    encode_seconds: float
+
+
+def item_hash(item: Procedure | FaqEntry) -> str:
+    return hashlib.sha256(item.model_dump_json().encode()).hexdigest()[:16]
 
 
 def _library_versions() -> dict[str, str]:
@@ -67,7 +101,8 @@ def _library_versions() -> dict[str, str]:
     from importlib import metadata
 
     out = {"python": platform.python_version(), "faiss": faiss.__version__, "numpy": np.__version__}
-    for dist in ("sentence-transformers", "torch", "transformers", "underthesea", "pydantic"):
+    for dist in ("sentence-transformers", "torch", "transformers", "underthesea", "pydantic",
+                 "onnxruntime"):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -75,44 +110,37 @@ def _library_versions() -> dict[str, str]:
     return out
 
 
-def _previous(index_dir: Path, model_id: str) -> tuple[dict[str, Any] | None, dict[str, int],
-                                                         np.ndarray | None, list[list[str]]]:
-    """Manifest, passage-id -> row, vectors and tokens of the published version."""
-    manifest = store.current_manifest(index_dir)
-    if manifest is None:
-        return None, {}, None, []
-    vdir = store.version_path(index_dir)
-    rows: dict[str, int] = {}
-    with open(vdir / "passages.jsonl", encoding="utf-8") as fh:
-        for i, line in enumerate(fh):
-            rows[json.loads(line)["id"]] = i
-    tokens: list[list[str]] = []
-    if manifest.get("text_normalization") == LEXICAL_VERSION:
-        with open(vdir / "tokens.jsonl", encoding="utf-8") as fh:
-            tokens = [json.loads(line) for line in fh]
-    vectors = None
-    if manifest.get("model_id") == model_id:
-        import faiss
-
-        index = faiss.read_index(str(vdir / "dense.faiss"))
-        vectors = index.reconstruct_n(0, index.ntotal) if index.ntotal else None
-    return manifest, rows, vectors, tokens
-
-
-def _changes(old: dict[str, Any] | None, catalog: Catalog) -> ChangeReport:
-    new_hashes = _procedure_hashes(catalog)
+def changes_between(old: dict[str, Any] | None, hashes: dict[str, str],
+                    current: dict[str, bool]) -> ChangeReport:
+    """Added, amended (content hash differs), newly abolished and removed procedures;
+    ``hashes`` and ``current`` (is it in force?) are keyed by procedure id in catalogue order."""
     old_hashes: dict[str, str] = (old or {}).get("procedure_hashes", {})
     old_abolished = set((old or {}).get("abolished", []))
     report = ChangeReport()
-    for p in catalog.procedures:
-        if p.id not in old_hashes:
-            report.added.append(p.id)
-        elif old_hashes[p.id] != new_hashes[p.id]:
-            report.amended.append(p.id)
-        if not p.is_current and p.id not in old_abolished:
-            report.abolished.append(p.id)
-    report.removed = sorted(set(old_hashes) - set(new_hashes))
+    for pid, digest in hashes.items():
+        if pid not in old_hashes:
+            report.added.append(pid)
+        elif old_hashes[pid] != digest:
+            report.amended.append(pid)
+        if not current[pid] and pid not in old_abolished:
+            report.abolished.append(pid)
+    report.removed = sorted(set(old_hashes) - set(hashes))
     return report
+
+
+def calibration_for(calibration_file: Path | None, embedder: Embedder) -> dict[str, Any] | None:
+    """The committed calibration for this exact model id, else for the model (a calibration
+    is fitted per model; the passage encoder only moves dense scores a little)."""
+    from indexer.calibration import load_calibration
+
+    if calibration_file is None:
+        return None
+    base = getattr(embedder, "calibration_id", embedder.model_id)
+    if base != embedder.model_id and Path(calibration_file).exists():
+        models = json.loads(Path(calibration_file).read_text(encoding="utf-8")).get("models", {})
+        if embedder.model_id in models:
+            return models[embedder.model_id]
+    return load_calibration(calibration_file, base)
 
 
 def build_index(
@@ -125,51 +153,52 @@ def build_index(
     progress: bool = True,
     calibration_file: Path | None = None,
     batch_size: int = 64,
+    workers: int | None = None,
+    compact_share: float = COMPACT_SHARE,
 ) -> BuildResult:
+    """Build and publish a version; ``workers``: encoding processes (default: one per core);
+    an incremental build is replaced by a compact one past ``compact_share`` dead slots."""
+    from indexer.build_incremental import incremental_parts
+
     started = time.perf_counter()
     index_dir = Path(index_dir)
-    calibration = load_calibration(calibration_file, embedder.model_id) if calibration_file else None
+    calibration = calibration_for(calibration_file, embedder)
     old = store.current_manifest(index_dir)
-    files_hash = catalog_files_hash(knowledge_dir)
-    if (not force and old is not None and old.get("format") == store.FORMAT_VERSION
-            and old.get("catalog_hash") == files_hash and old.get("model_id") == embedder.model_id
-            and old.get("text_normalization") == LEXICAL_VERSION
-            and old.get("calibration") == calibration):
+    hashes = file_hashes(knowledge_dir)
+    files_hash = combined_hash(hashes)
+    same_model = old is not None and old.get("model_id") == embedder.model_id
+    same_text = old is not None and old.get("text_normalization") == LEXICAL_VERSION
+    same_format = old is not None and old.get("format") == store.FORMAT_VERSION
+    if (not force and same_format and same_model and same_text
+            and old.get("catalog_hash") == files_hash and old.get("calibration") == calibration):
         return BuildResult(old["version"], True, ChangeReport(),
                            seconds=time.perf_counter() - started)
-
+    if old is not None and not same_format:
+        logger.warning("index.format_upgrade", extra={
+            "from": old.get("format"), "to": store.FORMAT_VERSION,
+            "reason": f"index format {old.get('format')} is older than "
+                       f"{store.FORMAT_VERSION}: building a complete new version"})
     previous = store.version_path(index_dir) if old is not None else None
-    catalog = load_catalog_reusing(knowledge_dir, previous)
-    passages = build_passages(catalog)
-    old, rows, old_vectors, old_tokens = _previous(index_dir, embedder.model_id)
-    changes = _changes(old, catalog)
-
-    reuse = [rows.get(p.id) for p in passages]
-    todo = [i for i, r in enumerate(reuse) if r is None or old_vectors is None]
-    if todo or old_vectors is None:
-        embedder.warm_up(passages=True)
-        dim = embedder.dim
-    else:  # everything reused: no need to load the model
-        dim = int(old_vectors.shape[1])
-    vectors = np.zeros((len(passages), dim), dtype=np.float32)
-    if old_vectors is not None:
-        have = [i for i, r in enumerate(reuse) if r is not None]
-        vectors[have] = old_vectors[[reuse[i] for i in have]]
-    encode_started = time.perf_counter()
-    if todo:
-        vectors[todo] = _encode(embedder, [passages[i].text for i in todo], batch_size, progress)
-    encode_seconds = time.perf_counter() - encode_started
-    tokens = [old_tokens[r] if r is not None and r < len(old_tokens) else None for r in reuse]
-    for i in _progress([i for i, t in enumerate(tokens) if t is None], progress, "tokenize"):
-        tokens[i] = lexical_tokens(passages[i].text)
-
+    parts, mode = None, "compact"
+    if previous is not None and same_format and same_model and same_text and not force:
+        parts = incremental_parts(knowledge_dir, previous, old, hashes, embedder,
+                                  batch_size=batch_size, compact_share=compact_share)
+        mode = "incremental" if parts is not None else mode
+    if parts is None:
+        parts = _compact_parts(knowledge_dir, previous, old, hashes, embedder,
+                               reuse_vectors=same_model, reuse_bags=same_text,
+                               batch_size=batch_size, progress=progress, workers=workers)
+    abolished = set(parts.abolished)
+    changes = changes_between(old, parts.procedure_hashes,
+                              {pid: pid not in abolished for pid in parts.procedure_hashes})
     manifest_core = {
         "format": store.FORMAT_VERSION,
         "model_id": embedder.model_id,
-        "dim": dim,
+        "passage_encoder": getattr(embedder, "passage_encoder", "torch"),
+        "dim": int(parts.dense.d),
         "normalization": "l2",
         "metric": "inner_product",
-        "dense_index": "hnsw32" if len(passages) >= HNSW_MIN_PASSAGES else "flat",
+        "dense_index": dense.kind_of(parts.dense),
         "prompts": {"query": getattr(embedder, "query_prompt", ""),
                     "passage": getattr(embedder, "passage_prompt", "")},
         "text_normalization": LEXICAL_VERSION,
@@ -179,93 +208,116 @@ def build_index(
     digest = hashlib.sha256(json.dumps(manifest_core, sort_keys=True).encode()).hexdigest()[:8]
     name = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + digest
     staging = store.staging_dir(index_dir)
-    _write_version(staging, catalog, passages, vectors, tokens)
+    write_parts(staging, parts)
+    n_live = parts.counts["passages"]
     manifest = {
         **manifest_core,
         "version": name,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "counts": {"procedures": len(catalog.procedures), "faqs": len(catalog.faqs),
-                   "passages": len(passages), "glossary": len(catalog.glossary.entries)
-                   if catalog.glossary else 0},
-        "document_hashes": catalog.file_hashes,
-        "procedure_hashes": _procedure_hashes(catalog),
-        "abolished": [p.id for p in catalog.procedures if not p.is_current],
+        "counts": parts.counts,
+        "slots": {"total": parts.bm25.n_slots, "dead": int(len(parts.bm25.dead))},
+        "document_hashes": hashes,
+        "procedure_hashes": parts.procedure_hashes,
+        "abolished": parts.abolished,
         "libraries": _library_versions(),
         "changes": changes.__dict__,
-        "build": {"reused": len(passages) - len(todo), "encoded": len(todo)},
+        "build": {"mode": mode, "reused": n_live - parts.encoded, "encoded": parts.encoded},
     }
     store.write_json(staging / "manifest.json", manifest)
     store.commit_version(index_dir, staging, name)
     store.publish(index_dir, name)
     store.prune(index_dir, keep)
-    logger.info("index.built", extra={"version": name, "passages": len(passages)})
-    return BuildResult(name, False, changes, len(passages), len(passages) - len(todo), len(todo),
-                       time.perf_counter() - started, encode_seconds)
+    logger.info("index.built", extra={"version": name, "passages": n_live, "mode": mode})
+    return BuildResult(name, False, changes, n_live, n_live - parts.encoded, parts.encoded,
+                       time.perf_counter() - started, parts.encode_seconds, mode,
+                       int(len(parts.bm25.dead)))
 
 
-def _progress(items: list[int], enabled: bool, desc: str) -> Any:
-    if not enabled or len(items) < 200:
-        return items
-    from tqdm import tqdm
-
-    return tqdm(items, desc=desc, unit="passage")
-
-
-def _encode(embedder: Embedder, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
-    """Encode in batches of similar length (less padding), in the original order."""
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    bar = None
-    if progress and len(texts) >= batch_size:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(texts), desc="encode", unit="passage")
-    for start in range(0, len(order), batch_size):
-        rows = order[start : start + batch_size]
-        out[rows] = embedder.encode_passages([texts[i] for i in rows])
-        if bar is not None:
-            bar.update(len(rows))
-    if bar is not None:
-        bar.close()
-    return out
+def write_parts(directory: Path, parts: Parts) -> None:
+    with open(directory / "passages.jsonl", "w", encoding="utf-8") as fh:
+        fh.write("".join(line + "\n" for line in parts.passage_lines))
+    dense.write(parts.dense, directory / "dense.faiss")
+    parts.bm25.save(directory)
+    write_snapshot(directory, parts.snapshot)
 
 
-HNSW_MIN_PASSAGES = 50_000  # below this, exact flat search is fast enough
+def passage_line(p: Passage) -> str:
+    return json.dumps(p.to_dict(), ensure_ascii=False)
 
 
-def dense_index(vectors: np.ndarray, hnsw_min_passages: int = HNSW_MIN_PASSAGES) -> Any:
-    """Exact ``IndexFlatIP``, or ``HNSW32`` over the same inner product for large indexes."""
-    import faiss
+def read_slots(vdir: Path) -> list[Passage | None]:
+    """The passage of each slot of a version (None: a dead slot)."""
+    with open(vdir / "passages.jsonl", encoding="utf-8") as fh:
+        return [None if line.strip() == "null" else Passage.from_dict(json.loads(line))
+                for line in fh]
 
-    dim = vectors.shape[1]
-    if len(vectors) >= hnsw_min_passages:
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-    else:
-        index = faiss.IndexFlatIP(dim)
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors))
-    return index
+
+def _compact_parts(knowledge_dir: Path, previous: Path | None, old: dict[str, Any] | None,
+                   hashes: dict[str, str], embedder: Embedder, *, reuse_vectors: bool,
+                   reuse_bags: bool, batch_size: int, progress: bool,
+                   workers: int | None) -> Parts:
+    catalog = load_catalog_reusing(knowledge_dir, previous, hashes)
+    passages = build_passages(catalog)
+    old_slot: dict[str, int] = {}
+    old_vectors, old_bm25 = None, None
+    if previous is not None and (reuse_vectors or reuse_bags):
+        for slot, p in enumerate(read_slots(previous)):
+            if p is not None:
+                old_slot.setdefault(p.id, slot)
+        if reuse_vectors:
+            old_vectors = dense.read_vectors(previous / "dense.faiss")
+        if reuse_bags:
+            old_bm25 = BM25Index.load(previous)
+    n = len(passages)
+    vec_from = np.full(n, -1, dtype=np.int64)  # old slot holding this passage's vector
+    old_to_new = np.full(old_bm25.n_slots if old_bm25 is not None else 0, -1, dtype=np.int64)
+    todo_vec, todo_bag = [], []
+    for i, p in enumerate(passages):
+        slot = old_slot.get(p.id)
+        if old_vectors is not None and slot is not None:
+            vec_from[i] = slot
+        else:
+            todo_vec.append(i)
+        if old_bm25 is not None and slot is not None and old_to_new[slot] < 0:
+            old_to_new[slot] = i
+        else:
+            todo_bag.append(i)
+    work = encode_and_tokenize(embedder, [passages[i].text for i in todo_vec],
+                               [passages[i].text for i in todo_bag], batch_size=batch_size,
+                               progress=progress, workers=workers)
+    dim = int(work.vectors.shape[1]) if todo_vec else (
+        int(old_vectors.shape[1]) if old_vectors is not None else embedder.dim)
+    vectors = np.zeros((n, dim), dtype=np.float32)
+    have = np.flatnonzero(vec_from >= 0)
+    if len(have):
+        vectors[have] = old_vectors[vec_from[have]]
+    if todo_vec:
+        vectors[todo_vec] = work.vectors
+    bags: dict[int, Bag] = dict(zip(todo_bag, work.bags))
+    bm25 = BM25Index.from_bags(bags, n, reuse=(old_bm25, old_to_new) if old_bm25 is not None
+                               else None)
+    return Parts(
+        passage_lines=[passage_line(p) for p in passages],
+        dense=dense_index(vectors), bm25=bm25, snapshot=snapshot_of(catalog),
+        counts={"procedures": len(catalog.procedures), "faqs": len(catalog.faqs),
+                "passages": n,
+                "glossary": len(catalog.glossary.entries) if catalog.glossary else 0},
+        procedure_hashes={p.id: item_hash(p) for p in catalog.procedures},
+        abolished=[p.id for p in catalog.procedures if not p.is_current],
+        encoded=len(todo_vec), encode_seconds=work.seconds)
 
 
 def _write_version(directory: Path, catalog: Catalog, passages: list[Passage],
                    vectors: np.ndarray, tokens: list[list[str] | None],
                    hnsw_min_passages: int = HNSW_MIN_PASSAGES) -> None:
-    import faiss
+    """Write the files of a compact version from ready vectors and tokens (synthetic indexes
+    for benchmarks)."""
+    from indexer.bm25 import bag_of
 
-    from indexer.bm25 import BM25Index
-
-    with open(directory / "passages.jsonl", "w", encoding="utf-8") as fh:
-        for p in passages:
-            fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
-    with open(directory / "tokens.jsonl", "w", encoding="utf-8") as fh:
-        for t in tokens:
-            fh.write(json.dumps(t, ensure_ascii=False) + "\n")
-    faiss.write_index(dense_index(vectors, hnsw_min_passages), str(directory / "dense.faiss"))
-    BM25Index.fit([t or [] for t in tokens]).save(directory)
-    snapshot = {
-        "procedures": [p.model_dump(mode="json") for p in catalog.procedures],
-        "faqs": [f.model_dump(mode="json") for f in catalog.faqs],
-        "glossary": catalog.glossary.model_dump(mode="json") if catalog.glossary else None,
-    }
-    store.write_json(directory / "catalog.json", snapshot)
+    write_parts(directory, Parts(
+        passage_lines=[passage_line(p) for p in passages],
+        dense=dense_index(vectors, hnsw_min_passages),
+        bm25=BM25Index.from_bags({i: bag_of(t or []) for i, t in enumerate(tokens)},
+                                 len(passages)),
+        snapshot=snapshot_of(catalog), counts={}, procedure_hashes={}, abolished=[],
+        encoded=0, encode_seconds=0.0))

@@ -21,7 +21,7 @@ from indexer.text import GlossaryIndex, fold, normalize, sound_key, syllables
 
 MODES = ("hybrid", "dense", "lexical")
 FAISS_THREADS = 1
-HNSW_EF_SEARCH = 128
+DEAD_SLOT = Passage("", "dead", "", "", "")  # a slot whose passage is gone (never a candidate)
 
 
 @dataclass
@@ -29,7 +29,7 @@ class IndexState:
     version: str
     manifest: dict[str, Any]
     passages: list[Passage]
-    dense: Any  # faiss.IndexFlatIP
+    dense: Any  # indexer.dense.LiveDense over faiss.IndexFlatIP or IndexHNSWFlat
     vectors: np.ndarray  # zero-copy view of the FAISS storage
     bm25: BM25Index
     procedures: dict[str, Procedure]
@@ -63,32 +63,37 @@ class IndexState:
 
     @classmethod
     def load(cls, vdir: Path) -> IndexState:
+        """Load a version (format 2, or format 1 written before incremental builds)."""
         import faiss
+
+        from indexer.dense import LiveDense, stored_vectors
+        from indexer.snapshot import read_items
 
         faiss.omp_set_num_threads(FAISS_THREADS)  # one query at a time: extra threads only spin
         manifest = read_manifest(vdir)
         with open(vdir / "passages.jsonl", encoding="utf-8") as fh:
-            passages = [Passage.from_dict(json.loads(line)) for line in fh]
-        dense = faiss.read_index(str(vdir / "dense.faiss"))
-        flat = dense
-        if isinstance(dense, faiss.IndexHNSW):
-            dense.hnsw.efSearch = HNSW_EF_SEARCH
-            flat = faiss.downcast_index(dense.storage)
-        n, d = dense.ntotal, dense.d
-        vectors = (faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d) if n
-                   else np.zeros((0, d), dtype=np.float32))
-        snapshot = json.loads((vdir / "catalog.json").read_text(encoding="utf-8"))
-        procedures = {p["id"]: Procedure.model_validate(p) for p in snapshot["procedures"]}
-        faqs = {f["id"]: FaqEntry.model_validate(f) for f in snapshot["faqs"]}
+            passages = [DEAD_SLOT if line.startswith("null") else
+                        Passage.from_dict(json.loads(line)) for line in fh]
+        bm25 = BM25Index.load(vdir)
+        index = faiss.read_index(str(vdir / "dense.faiss"))
+        dense = LiveDense(index, bm25.dead)  # dead slots: passages gone since a compact build
+        procedures: dict[str, Procedure] = {}
+        faqs: dict[str, FaqEntry] = {}
         glossary = GlossaryIndex.empty()
-        if snapshot.get("glossary"):
-            g = Glossary.model_validate(snapshot["glossary"])
-            glossary = GlossaryIndex.from_pairs((e.term, e.canonical) for e in g.entries)
+        for rel, item in read_items(vdir).items():
+            if rel == "glossary.yaml":
+                g = Glossary.model_validate(item)
+                glossary = GlossaryIndex.from_pairs((e.term, e.canonical) for e in g.entries)
+            elif rel.startswith("procedures/"):
+                procedures[item["id"]] = Procedure.model_validate(item)
+            else:
+                faqs[item["id"]] = FaqEntry.model_validate(item)
         by_owner: dict[tuple[str, str], list[int]] = {}
         for i, p in enumerate(passages):
-            by_owner.setdefault((p.kind, p.owner_id), []).append(i)
-        return cls(manifest["version"], manifest, passages, dense, vectors,
-                   BM25Index.load(vdir), procedures, faqs, glossary,
+            if p is not DEAD_SLOT:
+                by_owner.setdefault((p.kind, p.owner_id), []).append(i)
+        return cls(manifest["version"], manifest, passages, dense, stored_vectors(index),
+                   bm25, procedures, faqs, glossary,
                    Calibration.from_dict(manifest.get("calibration")), by_owner)
 
 

@@ -1,12 +1,19 @@
 """The catalogue as a version sees it: a hash of the files without parsing them (for the
-no-op check), and loading that reuses the previous version's validated snapshot for files whose
-hash is unchanged (so an incremental build of a large catalogue does not re-parse every YAML).
+no-op check), a snapshot of the validated items (``catalog.jsonl``), and loading that reuses
+the previous version's snapshot for files whose hash is unchanged (so an incremental build of
+a large catalogue neither re-parses every YAML nor serialises every procedure again).
+
+``catalog.jsonl`` has one line per catalogue file, in catalogue order:
+``{"file": "procedures/<id>.yaml", "kind": "procedure" | "faq" | "glossary", "item": {...}}``.
+An unchanged file's line is copied from the previous version as it is. Format-1 versions
+have ``catalog.json`` (one object) instead; both are read.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +22,31 @@ from indexer.catalog.loader import Catalog, load_catalog
 from indexer.catalog.schema import FaqEntry, Glossary, Procedure
 from indexer.errors import CatalogError
 
+SNAPSHOT = "catalog.jsonl"
+LEGACY_SNAPSHOT = "catalog.json"  # format 1
+KINDS = {"procedure": Procedure, "faq": FaqEntry, "glossary": Glossary}
+_FILE_RE = re.compile(r'^\{"file": ("(?:[^"\\]|\\.)*")')
+
+
+def file_hashes(root: Path) -> dict[str, str]:
+    """sha256 of every catalogue file, in catalogue order (procedures, FAQ, glossary)."""
+    root = Path(root)
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in _catalog_files(root)}
+
+
+def combined_hash(hashes: dict[str, str]) -> str:
+    """Same recipe as ``Catalog.content_hash``."""
+    h = hashlib.sha256()
+    for rel in sorted(hashes):
+        h.update(rel.encode())
+        h.update(hashes[rel].encode())
+    return h.hexdigest()
+
 
 def catalog_files_hash(root: Path) -> str:
     """The catalogue content hash without parsing (same recipe as ``Catalog.content_hash``)."""
-    root = Path(root)
-    h = hashlib.sha256()
-    for path in _catalog_files(root):
-        h.update(str(path.relative_to(root)).encode())
-        h.update(hashlib.sha256(path.read_bytes()).hexdigest().encode())
-    return h.hexdigest()
+    return combined_hash(file_hashes(root))
 
 
 def _catalog_files(root: Path) -> list[Path]:
@@ -34,40 +57,99 @@ def _catalog_files(root: Path) -> list[Path]:
     )
 
 
-def _parse(path: Path, model: type[Any]) -> Any:
+def kind_of_file(rel: str) -> str:
+    if rel == "glossary.yaml":
+        return "glossary"
+    return "procedure" if rel.startswith("procedures/") else "faq"
+
+
+def parse_file(path: Path, kind: str) -> Any:
     import yaml
     from pydantic import ValidationError
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return model.model_validate(yaml.load(path.read_text(encoding="utf-8"), Loader=loader))
+        return KINDS[kind].model_validate(yaml.load(path.read_text(encoding="utf-8"),
+                                                    Loader=loader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError, ValidationError) as exc:
         raise CatalogError(f"{path}: {exc}") from exc
 
 
-def load_catalog_reusing(root: Path, previous: Path | None) -> Catalog:
+def snapshot_line(rel: str, item: Any) -> str:
+    return json.dumps({"file": rel, "kind": kind_of_file(rel),
+                       "item": item.model_dump(mode="json")}, ensure_ascii=False)
+
+
+def snapshot_lines(vdir: Path) -> dict[str, str]:
+    """``catalog.jsonl`` of a version as file -> line, without parsing the items."""
+    path = Path(vdir) / SNAPSHOT
+    if not path.exists():
+        return {}
+    out: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = _FILE_RE.match(line)
+        rel = json.loads(match.group(1)) if match else json.loads(line)["file"]
+        out[rel] = line
+    return out
+
+
+def write_snapshot(directory: Path, lines: list[str]) -> None:
+    (Path(directory) / SNAPSHOT).write_text("".join(line + "\n" for line in lines),
+                                            encoding="utf-8")
+
+
+def snapshot_of(catalog: Catalog) -> list[str]:
+    """Snapshot lines of a loaded catalogue, in its files' order."""
+    files = {kind: [rel for rel in sorted(catalog.file_hashes) if kind_of_file(rel) == kind]
+             for kind in KINDS}
+    if len(files["procedure"]) != len(catalog.procedures) or len(files["faq"]) != len(
+            catalog.faqs):  # a catalogue made in code: files named by id
+        files = {"procedure": [f"procedures/{p.id}.yaml" for p in catalog.procedures],
+                 "faq": [f"faq/{f.id}.yaml" for f in catalog.faqs], "glossary": ["glossary.yaml"]}
+    items = {"procedure": catalog.procedures, "faq": catalog.faqs,
+             "glossary": [catalog.glossary] if catalog.glossary is not None else []}
+    return [snapshot_line(rel, item) for kind in ("procedure", "faq", "glossary")
+            for rel, item in zip(files[kind], items[kind])]
+
+
+def read_items(vdir: Path) -> dict[str, dict[str, Any]]:
+    """Every item of a version's snapshot as plain JSON data, keyed by file (either format)."""
+    vdir = Path(vdir)
+    if (vdir / SNAPSHOT).exists():
+        out = {}
+        with open(vdir / SNAPSHOT, encoding="utf-8") as fh:
+            for line in fh:
+                record = json.loads(line)
+                out[record["file"]] = record["item"]
+        return out
+    snapshot = json.loads((vdir / LEGACY_SNAPSHOT).read_text(encoding="utf-8"))
+    out = {f"procedures/{p['id']}.yaml": p for p in snapshot["procedures"]}
+    out.update({f"faq/{f['id']}.yaml": f for f in snapshot["faqs"]})
+    if snapshot.get("glossary"):
+        out["glossary.yaml"] = snapshot["glossary"]
+    return out
+
+
+def load_catalog_reusing(root: Path, previous: Path | None,
+                         hashes: dict[str, str] | None = None) -> Catalog:
     """Like ``load_catalog``, but files whose hash is unchanged since the ``previous`` version
     are taken from its validated snapshot instead of being parsed again (large catalogues)."""
     root = Path(root)
     if previous is None or not (root / "procedures").is_dir():
         return load_catalog(root)
     old_hashes: dict[str, str] = store.read_manifest(previous).get("document_hashes", {})
-    snapshot = json.loads((previous / "catalog.json").read_text(encoding="utf-8"))
-    old_items = {f"procedures/{p['id']}.yaml": p for p in snapshot["procedures"]}
-    old_items.update({f"faq/{f['id']}.yaml": f for f in snapshot["faqs"]})
-    hashes: dict[str, str] = {}
+    old_items = read_items(previous)
+    hashes = hashes if hashes is not None else file_hashes(root)
     procedures, faqs, glossary = [], [], None
-    for path in _catalog_files(root):
-        rel = str(path.relative_to(root))
-        hashes[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-        if rel == "glossary.yaml":
-            glossary = _parse(path, Glossary)
-            continue
-        model = Procedure if rel.startswith("procedures/") else FaqEntry
-        if old_hashes.get(rel) == hashes[rel] and rel in old_items:
-            item = model.model_validate(old_items[rel])
+    for rel, digest in hashes.items():
+        kind = kind_of_file(rel)
+        if old_hashes.get(rel) == digest and rel in old_items:
+            item = KINDS[kind].model_validate(old_items[rel])
         else:
-            item = _parse(path, model)
-        (procedures if model is Procedure else faqs).append(item)
+            item = parse_file(root / rel, kind)
+        if kind == "glossary":
+            glossary = item
+        else:
+            (procedures if kind == "procedure" else faqs).append(item)
     return Catalog(root=root, procedures=procedures, faqs=faqs, glossary=glossary,
-                   file_hashes=hashes)
+                   file_hashes=dict(hashes))

@@ -3,13 +3,19 @@
 ```
 <index_dir>/CURRENT                  name of the published version (replaced atomically)
 <index_dir>/versions/<ts>-<hash>/    one immutable version:
-    manifest.json   model id, dimension, normalisation, counts, hashes, versions, build time
-    passages.jsonl  one Passage per line, row i = FAISS row i = BM25 document i
-    tokens.jsonl    BM25 tokens per passage (reused by incremental builds)
-    dense.faiss     IndexFlatIP over L2-normalised passage vectors
-    bm25.npz, bm25_vocab.json
-    catalog.json    the validated procedures, FAQ and glossary this version was built from
+    manifest.json   model id (passage encoder included), dimension, normalisation, counts,
+                    slots, hashes, versions, build time
+    passages.jsonl  one Passage per slot, row i = FAISS row i = BM25 document i;
+                    ``null`` for a dead slot (its passage is gone since the last compact build)
+    dense.faiss     IndexFlatIP or IndexHNSWFlat over L2-normalised passage vectors, per slot
+    bm25.npz        BM25 postings (CSR by term) and document lengths per slot, dead slots;
+    bm25_vocab.json the postings are also the passages' bags of words, reused by builds
+    catalog.jsonl   the validated procedures, FAQ and glossary, one catalogue file a line
 ```
+
+Format 1 (before incremental builds) had no dead slots, ``catalog.json`` instead of
+``catalog.jsonl`` and a ``tokens.jsonl``; it still loads, and ``build`` replaces it with a
+complete format-2 version.
 
 A version is written under a temporary name, renamed into place, then published by writing
 ``CURRENT.tmp`` and ``os.replace``-ing it over ``CURRENT``; readers never see a half-written
@@ -31,7 +37,7 @@ from indexer.errors import IndexerError, IndexNotFoundError
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 POINTER = "CURRENT"
 _VERSION_RE = re.compile(r"^\d{8}T\d{6}\d{0,6}Z-[0-9a-f]{8}$")
 

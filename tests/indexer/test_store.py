@@ -40,8 +40,8 @@ def test_build_writes_a_complete_version_and_publishes_it(knowledge: Path, tmp_p
     assert not result.noop
     assert store.current_version(index) == result.version
     vdir = store.version_path(index)
-    for name in ("manifest.json", "passages.jsonl", "tokens.jsonl", "dense.faiss", "bm25.npz",
-                 "catalog.json"):
+    for name in ("manifest.json", "passages.jsonl", "dense.faiss", "bm25.npz",
+                 "bm25_vocab.json", "catalog.jsonl"):
         assert (vdir / name).exists(), name
     manifest = store.read_manifest(vdir)
     catalog = load_catalog(knowledge)
@@ -80,12 +80,16 @@ def test_incremental_build_reencodes_only_changed_passages(knowledge: Path, tmp_
     import faiss
 
     vdir = store.version_path(index)
-    vectors = faiss.read_index(str(vdir / "dense.faiss")).reconstruct_n(0, result.passages)
+    index_ = faiss.read_index(str(vdir / "dense.faiss"))
+    vectors = index_.reconstruct_n(0, index_.ntotal)
     passages = (vdir / "passages.jsonl").read_text(encoding="utf-8").splitlines()
     import json
 
-    texts = [json.loads(line)["text"] for line in passages]
-    np.testing.assert_allclose(vectors, HashingEmbedder(32).encode_passages(texts), atol=1e-6)
+    live = [i for i, line in enumerate(passages) if line != "null"]
+    assert len(live) == result.passages and result.mode == "incremental"
+    texts = [json.loads(passages[i])["text"] for i in live]
+    np.testing.assert_allclose(vectors[live], HashingEmbedder(32).encode_passages(texts),
+                               atol=1e-6)
 
 
 def test_removed_and_abolished_procedures_are_reported(knowledge: Path, tmp_path: Path) -> None:

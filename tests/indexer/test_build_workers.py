@@ -1,0 +1,45 @@
+"""Encoding and tokenising for a build: worker processes give the same vectors and bags of
+words as the calling process, and each distinct text is done once."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from indexer.bm25 import bag_of
+from indexer.build_workers import encode_and_tokenize
+from indexer.embedding import HashingEmbedder
+from indexer.text import lexical_tokens
+
+TEXTS = ["Đăng ký khai sinh: hồ sơ gồm tờ khai", "Đăng ký kết hôn: lệ phí miễn phí",
+         "Cấp lại giấy chứng nhận bị mất", "Đăng ký khai sinh: hồ sơ gồm tờ khai",
+         "Thẻ thư viện điện tử", "Tra cứu hồ sơ trực tuyến ở đâu"] * 3
+
+
+class CountingEmbedder(HashingEmbedder):
+    def __init__(self) -> None:
+        super().__init__(16)
+        self.seen: list[str] = []
+
+    def encode_passages(self, texts, *, progress=False):  # type: ignore[override]
+        self.seen.extend(texts)
+        return super().encode_passages(texts)
+
+
+def test_each_distinct_text_is_encoded_once_in_order() -> None:
+    embedder = CountingEmbedder()
+    work = encode_and_tokenize(embedder, TEXTS, TEXTS[:4], workers=1)
+    assert sorted(embedder.seen) == sorted(set(TEXTS))
+    np.testing.assert_allclose(work.vectors, HashingEmbedder(16).encode_passages(TEXTS))
+    assert work.bags == [bag_of(lexical_tokens(t)) for t in TEXTS[:4]]
+
+
+def test_worker_processes_give_the_same_result() -> None:
+    serial = encode_and_tokenize(HashingEmbedder(16), TEXTS, TEXTS[1:], workers=1)
+    pooled = encode_and_tokenize(HashingEmbedder(16), TEXTS, TEXTS[1:], workers=2, pool_min=1)
+    np.testing.assert_allclose(pooled.vectors, serial.vectors, atol=1e-7)
+    assert pooled.bags == serial.bags
+
+
+def test_nothing_to_do() -> None:
+    work = encode_and_tokenize(HashingEmbedder(16), [], [], workers=2, pool_min=1)
+    assert work.vectors.shape == (0, 16) and work.bags == []
