@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterator
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -14,6 +15,7 @@ from api.errors import NotConfiguredError, UnauthorizedError
 from api.services.channels import ChannelRegistry
 from api.services.composer import AnswerComposer, ComposerSettings
 from api.services.dialogue import Dialogue
+from api.services.handoff import HandoffService
 from api.services.office_hours import OfficeHours
 from api.services.search_port import SearcherLike
 from api.services.turns import TurnService
@@ -60,12 +62,25 @@ def get_composer(state: StateDep) -> AnswerComposer:
 ComposerDep = Annotated[AnswerComposer, Depends(get_composer)]
 
 
+def handoff_service(state: AppState, session: Session) -> HandoffService:
+    s = state.settings
+    return HandoffService(session, hours=OfficeHours(s), channels=state.channels,
+                          identity=state.identity, minutes_per_ticket=s.minutes_per_ticket,
+                          hotline=s.hotline, clock=state.clock)
+
+
+def get_handoff(state: StateDep, db: SessionDep) -> HandoffService:
+    return handoff_service(state, db)
+
+
+HandoffDep = Annotated[HandoffService, Depends(get_handoff)]
+
+
 def get_dialogue(state: StateDep, composer: ComposerDep) -> Dialogue:
     s = state.settings
     return Dialogue(composer=composer, rasa=state.rasa, limiter=state.limiter,
                     identity=state.identity, hotline=s.hotline, max_chars=s.max_message_chars,
-                    answers=state.answers, office_hours=OfficeHours(s),
-                    minutes_per_ticket=s.minutes_per_ticket)
+                    answers=state.answers, handoff=partial(handoff_service, state))
 
 
 DialogueDep = Annotated[Dialogue, Depends(get_dialogue)]
@@ -77,13 +92,6 @@ def get_turns(state: StateDep) -> TurnService:
 
 
 TurnsDep = Annotated[TurnService, Depends(get_turns)]
-
-
-def get_office_hours(settings: SettingsDep) -> OfficeHours:
-    return OfficeHours(settings)
-
-
-OfficeHoursDep = Annotated[OfficeHours, Depends(get_office_hours)]
 
 
 def get_channels(state: StateDep) -> ChannelRegistry:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.identity import UserIdentity
 from api.services.answer_memo import AnswerMemo
 from api.services.channels import ChannelRegistry
+from api.services.handoff import Clock, system_clock
 from api.services.rasa_client import RasaClient
 from api.services.ratelimit import Deduplicator, RateLimiter
 from api.services.search_port import SearcherLike
@@ -28,3 +29,4 @@ class AppState:
     identity: UserIdentity
     channels: ChannelRegistry = field(default_factory=ChannelRegistry)
     answers: AnswerMemo = field(default_factory=AnswerMemo)
+    clock: Clock = system_clock  # office hours and ticket times read it; tests fix it

@@ -68,11 +68,8 @@ def _first_notice(state: AppState, inbound: Inbound) -> bool:
 
 
 def _deliver(state: AppState, inbound: Inbound, replies: list[Outgoing]) -> None:
-    sender = state.channels.get(inbound.channel)
-    if sender is None:
-        logger.warning("%s.reply.not_configured count=%d", inbound.channel, len(replies))
-        return
     for reply in replies:
-        if not sender.send(address=inbound.user_id, text=reply.text, buttons=reply.buttons):
+        if not state.channels.send(inbound.channel, address=inbound.user_id, text=reply.text,
+                                   buttons=reply.buttons):
             logger.error("%s.reply.undelivered", inbound.channel)
             return

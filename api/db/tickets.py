@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -65,18 +66,20 @@ def get_ticket(session: Session, *, ticket_id: int) -> HandoffTicket | None:
     return session.get(HandoffTicket, ticket_id)
 
 
-def claim_ticket(session: Session, *, ticket_id: int, agent: str) -> bool:
+def claim_ticket(session: Session, *, ticket_id: int, agent: str,
+                 now: datetime | None = None) -> bool:
     """Claim one ticket. Only one caller can win: ``UPDATE ... WHERE status='waiting'``."""
     result = session.execute(
         update(HandoffTicket)
         .where(HandoffTicket.id == ticket_id, HandoffTicket.status == TicketStatus.waiting.value)
-        .values(status=TicketStatus.claimed.value, agent=agent, claimed_at=utcnow())
+        .values(status=TicketStatus.claimed.value, agent=agent, claimed_at=now or utcnow())
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
 
 
-def claim_next(session: Session, *, agent: str, attempts: int = 20) -> HandoffTicket | None:
+def claim_next(session: Session, *, agent: str, now: datetime | None = None,
+               attempts: int = 20) -> HandoffTicket | None:
     """Claim the first waiting ticket in queue order, or None when the queue is empty.
 
     On PostgreSQL the candidate row is locked with ``FOR UPDATE SKIP LOCKED`` so concurrent
@@ -95,14 +98,29 @@ def claim_next(session: Session, *, agent: str, attempts: int = 20) -> HandoffTi
         ticket_id = session.scalar(stmt)
         if ticket_id is None:
             return None
-        if claim_ticket(session, ticket_id=ticket_id, agent=agent):
+        if claim_ticket(session, ticket_id=ticket_id, agent=agent, now=now):
             session.flush()
             ticket = session.get(HandoffTicket, ticket_id, populate_existing=True)
             return ticket
     return None
 
 
-def close_ticket(session: Session, *, ticket: HandoffTicket) -> None:
+def transfer_ticket(session: Session, *, ticket_id: int, from_agent: str | None,
+                    to_agent: str) -> bool:
+    """Give a claimed ticket to another agent; False when it is no longer claimed by
+    ``from_agent`` (compare-and-set, like a claim)."""
+    result = session.execute(
+        update(HandoffTicket)
+        .where(HandoffTicket.id == ticket_id, HandoffTicket.status == TicketStatus.claimed.value,
+               HandoffTicket.agent == from_agent if from_agent is not None
+               else HandoffTicket.agent.is_(None))
+        .values(agent=to_agent)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def close_ticket(session: Session, *, ticket: HandoffTicket, now: datetime | None = None) -> None:
     ticket.status = TicketStatus.closed.value
-    ticket.closed_at = utcnow()
+    ticket.closed_at = now or utcnow()
     session.flush()

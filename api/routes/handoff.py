@@ -6,10 +6,9 @@ from fastapi import APIRouter
 
 from api.db import conversations as convs
 from api.db.models import Conversation
-from api.deps import OfficeHoursDep, SessionDep, StateDep
+from api.deps import HandoffDep, SessionDep, StateDep
 from api.errors import NotFoundError
 from api.schemas.handoff import HandoffPublic, HandoffRequest
-from api.services.handoff import open_handoff
 
 router = APIRouter(prefix="/v1", tags=["handoff"])
 
@@ -32,8 +31,5 @@ def _resolve(db, state, req: HandoffRequest) -> Conversation:  # type: ignore[no
 @router.post("/handoff", response_model=HandoffPublic,
              responses={404: {"description": "Unknown conversation"}})
 def handoff(req: HandoffRequest, db: SessionDep, state: StateDep,
-            hours: OfficeHoursDep) -> HandoffPublic:
-    conv = _resolve(db, state, req)
-    s = state.settings
-    return open_handoff(db, conv=conv, req=req, hours=hours,
-                        minutes_per_ticket=s.minutes_per_ticket, hotline=s.hotline)
+            desk: HandoffDep) -> HandoffPublic:
+    return desk.request(conv=_resolve(db, state, req), req=req)

@@ -63,6 +63,10 @@ class ClaimRequest(BaseModel):
     agent: str = Field(min_length=1, max_length=64)
 
 
+class TransferRequest(BaseModel):
+    agent: str = Field(min_length=1, max_length=64)  # who takes the ticket over
+
+
 class AgentReplyRequest(BaseModel):
     agent: str | None = Field(default=None, max_length=64)
     text: str = Field(min_length=1, max_length=4000)

@@ -1,4 +1,4 @@
-"""Outbound delivery to non-web channels. Zalo/Messenger register their senders later."""
+"""Outbound delivery: one sender per channel (web, and Zalo/Messenger when configured)."""
 
 from __future__ import annotations
 
@@ -26,3 +26,19 @@ class ChannelRegistry:
 
     def channels(self) -> list[str]:
         return sorted(self._senders)
+
+    def send(self, channel: str, *, address: str | None, text: str,
+             buttons: list[dict[str, Any]] | None = None) -> bool:
+        """Send one message; False (logged) when the channel has no sender, the conversation
+        no reply address, or the platform refused or failed. Never raises: the message is
+        stored already, and the caller reports ``delivered``."""
+        sender = self._senders.get(channel)
+        if sender is None or address is None:
+            logger.warning("%s.reply.undeliverable sender=%s address=%s", channel,
+                           sender is not None, address is not None)
+            return False
+        try:
+            return sender.send(address=address, text=text, buttons=buttons or [])
+        except Exception as exc:  # noqa: BLE001 - a sender bug must not lose the stored message
+            logger.warning("%s.reply.send_failed: %s", channel, type(exc).__name__)
+            return False

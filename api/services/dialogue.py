@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,8 +21,7 @@ from api.schemas.handoff import HandoffRequest
 from api.services import wording
 from api.services.answer_memo import AnswerMemo
 from api.services.composer import ASPECT_INTENT, INTENT_ASPECT, AnswerComposer
-from api.services.handoff import open_handoff
-from api.services.office_hours import OfficeHours
+from api.services.handoff import HandoffService
 from api.services.payloads import BotMessage, from_rasa, parse_payload
 from api.services.rasa_client import RasaClient, RasaReply
 from api.services.ratelimit import RateLimiter
@@ -57,7 +57,7 @@ class Dialogue:
     def __init__(self, *, composer: AnswerComposer, rasa: RasaClient | None,
                  limiter: RateLimiter, identity: UserIdentity, hotline: str,
                  max_chars: int, answers: AnswerMemo | None = None,
-                 office_hours: OfficeHours | None = None, minutes_per_ticket: int = 5) -> None:
+                 handoff: Callable[[Session], HandoffService] | None = None) -> None:
         self.composer = composer
         self.rasa = rasa
         self.limiter = limiter
@@ -65,8 +65,7 @@ class Dialogue:
         self.hotline = hotline
         self.max_chars = max_chars
         self.answers = answers or AnswerMemo()
-        self.office_hours = office_hours
-        self.minutes_per_ticket = minutes_per_ticket
+        self.handoff = handoff  # None: no handoff desk, degraded mode offers only the hotline
 
     # -- texts -------------------------------------------------------------------------------
     def empty_prompt(self) -> BotMessage:
@@ -159,7 +158,7 @@ class Dialogue:
         """Answer from retrieval alone (Rasa down, failing or slow) and offer the hotline."""
         last_proc, last_intent = convs.last_bot_context(session, conversation_id=conv.id)
         parsed = parse_payload(payload or text)
-        if self.office_hours is not None and (
+        if self.handoff is not None and (
                 (parsed is not None and parsed.intent in HUMAN_INTENTS) or wants_human(text)):
             return self._degraded_handoff(session, conv)
         req = AnswerRequest(text=text, procedure_id=last_proc)
@@ -182,7 +181,7 @@ class Dialogue:
         buttons: list[dict[str, Any]] = [q.model_dump() for q in answer.quick_replies]
         buttons += [{"title": c.name, "payload": c.payload} for c in answer.candidates]
         buttons.append(self._hotline_button())
-        if self.office_hours is not None:
+        if self.handoff is not None:
             buttons.append({"title": wording.ASK_FOR_AGENT, "payload": "/request_human"})
         text = answer.text
         if answer.citation and text.endswith(answer.citation.label):
@@ -197,12 +196,10 @@ class Dialogue:
 
     def _degraded_handoff(self, session: Session, conv: Conversation) -> BotMessage:
         """Rasa is down and the citizen asks for a person: open the ticket here."""
-        assert self.office_hours is not None
-        ticket = open_handoff(session, conv=conv,
-                              req=HandoffRequest(conversation_id=conv.id, channel=conv.channel,
-                                                 reason="citizen_request_degraded"),
-                              hours=self.office_hours,
-                              minutes_per_ticket=self.minutes_per_ticket, hotline=self.hotline)
+        assert self.handoff is not None
+        ticket = self.handoff(session).request(
+            conv=conv, req=HandoffRequest(conversation_id=conv.id, channel=conv.channel,
+                                          reason="citizen_request_degraded"))
         logger.info("chat.degraded_handoff ticket=%s", ticket.ticket_id)
         return BotMessage(text=ticket.message, intent="request_human",
                           buttons=[self._hotline_button()])

@@ -1,26 +1,45 @@
-"""Opening handoff tickets and the agent side of the queue."""
+"""The handoff ticket lifecycle: waiting -> claimed (-> transferred) -> closed, back to the bot.
+
+``HandoffService`` is the only place that changes a ticket or the conversation state that goes
+with it. It commits its own changes, tells the citizen through the channel's sender, and reads
+the time from its clock (tests fix it). Citizen-facing texts are in ``api.services.wording``.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from api.db import conversations as convs
 from api.db import tickets as queue
-from api.db.models import Conversation, ConversationState, HandoffTicket, Message, Role
+from api.db.models import Conversation, ConversationState, HandoffTicket, Message, Role, TicketStatus
+from api.errors import ConflictError, NotFoundError
+from api.identity import UserIdentity
 from api.schemas.handoff import (
     PRIORITY_NAME,
     PRIORITY_VALUE,
     HandoffPublic,
     HandoffRequest,
     MessagePublic,
+    ReplyPublic,
     TicketPublic,
+    TranscriptPublic,
 )
+from api.services import wording
+from api.services.channels import ChannelRegistry
 from api.services.office_hours import OfficeHours
 
 logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def message_public(msg: Message) -> MessagePublic:
@@ -48,52 +67,142 @@ def _transcript(session: Session, conv: Conversation, given: Any) -> dict[str, A
     return {"lines": [{"role": m.role, "text": m.text} for m in msgs]}
 
 
-def open_handoff(session: Session, *, conv: Conversation, req: HandoffRequest,
-                 hours: OfficeHours, minutes_per_ticket: int, hotline: str) -> HandoffPublic:
-    """Open (or return the already open) ticket and move the conversation to waiting_agent."""
-    ticket = queue.open_ticket_for(session, conversation_id=conv.id)
-    if ticket is None:
-        ticket = queue.open_ticket(
-            session, conversation_id=conv.id, channel=conv.channel, reason=req.reason,
-            category=req.category, priority=PRIORITY_VALUE[req.priority],
-            transcript=_transcript(session, conv, req.transcript))
-        if conv.state != ConversationState.agent.value:
-            convs.set_state(session, conversation=conv, state=ConversationState.waiting_agent)
-        logger.info("handoff.opened ticket=%s channel=%s", ticket.id, conv.channel)
-    open_now = hours.is_open()
-    position = queue.queue_position(session, ticket=ticket) if ticket.status == "waiting" else None
-    wait = position * minutes_per_ticket if position is not None else None
-    if ticket.status != "waiting":
-        message = "Cán bộ đã tiếp nhận yêu cầu của Anh/Chị và sẽ trả lời ngay tại đây."
-    elif open_now:
-        message = (f"Anh/Chị đã được chuyển đến cán bộ hỗ trợ. Vị trí trong hàng chờ: {position}, "
-                   f"thời gian chờ dự kiến khoảng {wait} phút. Anh/Chị vui lòng giữ cửa sổ "
-                   "trò chuyện này.")
-    else:
-        message = ("Hiện đã ngoài giờ làm việc (" + hours.describe() + "). Yêu cầu của Anh/Chị "
-                   "đã được ghi nhận; cán bộ sẽ trả lời tại đây trong giờ làm việc tiếp theo. "
-                   f"Nếu cần gấp, Anh/Chị vui lòng gọi tổng đài {hotline}.")
-    session.commit()
-    return HandoffPublic(ticket_id=ticket.id, status=ticket.status, position=position,
-                         expected_wait_minutes=wait if open_now else None,
-                         within_office_hours=open_now, office_hours=hours.describe(),
-                         message=message)
+class HandoffService:
+    def __init__(self, session: Session, *, hours: OfficeHours, channels: ChannelRegistry,
+                 identity: UserIdentity, minutes_per_ticket: int, hotline: str,
+                 clock: Clock = system_clock) -> None:
+        self.session = session
+        self.hours = hours
+        self.channels = channels
+        self.identity = identity
+        self.minutes_per_ticket = minutes_per_ticket
+        self.hotline = hotline
+        self.clock = clock
 
+    # -- the citizen's side ------------------------------------------------------------------
+    def request(self, *, conv: Conversation, req: HandoffRequest) -> HandoffPublic:
+        """Open (or return the already open) ticket; the conversation waits for an agent."""
+        db = self.session
+        ticket = queue.open_ticket_for(db, conversation_id=conv.id)
+        if ticket is None:
+            ticket = queue.open_ticket(
+                db, conversation_id=conv.id, channel=conv.channel, reason=req.reason,
+                category=req.category, priority=PRIORITY_VALUE[req.priority],
+                transcript=_transcript(db, conv, req.transcript))
+            if conv.state != ConversationState.agent.value:
+                convs.set_state(db, conversation=conv, state=ConversationState.waiting_agent)
+            logger.info("handoff.opened ticket=%s channel=%s", ticket.id, conv.channel)
+        open_now = self.hours.is_open(self.clock())
+        waiting = ticket.status == TicketStatus.waiting.value
+        position = queue.queue_position(db, ticket=ticket) if waiting else None
+        wait = position * self.minutes_per_ticket if position is not None else None
+        if not waiting:
+            message = wording.HANDOFF_ALREADY_CLAIMED
+        elif open_now:
+            message = wording.handoff_waiting(position or 1, wait or 0)
+        else:
+            message = wording.handoff_after_hours(self.hours.describe(), self.hotline)
+        db.commit()
+        return HandoffPublic(ticket_id=ticket.id, status=ticket.status, position=position,
+                             expected_wait_minutes=wait if open_now else None,
+                             within_office_hours=open_now, office_hours=self.hours.describe(),
+                             message=message)
 
-def on_claimed(session: Session, *, ticket: HandoffTicket) -> Message:
-    conv = convs.get_conversation(session, conversation_id=ticket.conversation_id)
-    assert conv is not None
-    convs.set_state(session, conversation=conv, state=ConversationState.agent)
-    return convs.add_message(session, conversation=conv, role=Role.system,
-                             text="Cán bộ hỗ trợ đã tiếp nhận cuộc trò chuyện. Anh/Chị vui lòng "
-                                  "trao đổi tại đây.")
+    # -- the agent's side --------------------------------------------------------------------
+    def list(self, *, status: TicketStatus | None, limit: int) -> list[TicketPublic]:
+        return [ticket_public(t) for t in queue.list_tickets(self.session, status=status,
+                                                              limit=limit)]
 
+    def claim_next(self, *, agent: str) -> TicketPublic | None:
+        """Claim the next waiting ticket (priority, then age); None when the queue is empty."""
+        ticket = queue.claim_next(self.session, agent=agent, now=self.clock())
+        if ticket is None:
+            self.session.rollback()
+            return None
+        return self._claimed(ticket)
 
-def on_closed(session: Session, *, ticket: HandoffTicket) -> Message:
-    conv = convs.get_conversation(session, conversation_id=ticket.conversation_id)
-    assert conv is not None
-    queue.close_ticket(session, ticket=ticket)
-    convs.set_state(session, conversation=conv, state=ConversationState.bot)
-    return convs.add_message(session, conversation=conv, role=Role.system,
-                             text="Cán bộ đã kết thúc hỗ trợ. Trợ lý ảo tiếp tục sẵn sàng trả lời "
-                                  "Anh/Chị. Xin cảm ơn!")
+    def claim(self, *, ticket_id: int, agent: str) -> TicketPublic:
+        self._ticket(ticket_id)
+        if not queue.claim_ticket(self.session, ticket_id=ticket_id, agent=agent,
+                                  now=self.clock()):
+            self.session.rollback()
+            raise ConflictError(f"Ticket {ticket_id} is not waiting (already claimed or closed).")
+        return self._claimed(self._ticket(ticket_id, fresh=True))
+
+    def transfer(self, *, ticket_id: int, to_agent: str) -> TicketPublic:
+        """Give a claimed ticket to another agent; the citizen is told."""
+        ticket = self._ticket(ticket_id)
+        if ticket.status != TicketStatus.claimed.value or not queue.transfer_ticket(
+                self.session, ticket_id=ticket_id, from_agent=ticket.agent, to_agent=to_agent):
+            self.session.rollback()
+            raise ConflictError(f"Ticket {ticket_id} is not claimed, so it cannot be transferred.")
+        ticket = self._ticket(ticket_id, fresh=True)
+        self._tell(ticket, wording.TICKET_TRANSFERRED)
+        logger.info("handoff.transferred ticket=%s", ticket_id)
+        return ticket_public(ticket)
+
+    def reply(self, *, ticket_id: int, agent: str | None, text: str) -> ReplyPublic:
+        """Store and send an agent's message. A waiting ticket is claimed by the reply."""
+        ticket = self._ticket(ticket_id)
+        if ticket.status == TicketStatus.closed.value:
+            raise ConflictError(f"Ticket {ticket_id} is closed.")
+        if ticket.status == TicketStatus.waiting.value:
+            self.claim(ticket_id=ticket_id, agent=agent or "agent")
+        conv = self._conversation(ticket)
+        text = text.strip()
+        msg = convs.add_message(self.session, conversation=conv, role=Role.agent, text=text,
+                                payload={"agent": agent} if agent else None)
+        self.session.commit()
+        return ReplyPublic(message_id=msg.id, delivered=self._send(conv, text),
+                           channel=conv.channel)
+
+    def close(self, *, ticket_id: int) -> TicketPublic:
+        """Close the ticket; the conversation goes back to the bot (idempotent)."""
+        ticket = self._ticket(ticket_id)
+        if ticket.status != TicketStatus.closed.value:
+            queue.close_ticket(self.session, ticket=ticket, now=self.clock())
+            convs.set_state(self.session, conversation=self._conversation(ticket),
+                            state=ConversationState.bot)
+            self._tell(ticket, wording.TICKET_CLOSED)
+            logger.info("handoff.closed ticket=%s", ticket_id)
+        return ticket_public(ticket)
+
+    def transcript(self, *, ticket_id: int) -> TranscriptPublic:
+        ticket = self._ticket(ticket_id)
+        conv = self._conversation(ticket)
+        msgs = convs.list_messages(self.session, conversation_id=conv.id, limit=1000)
+        return TranscriptPublic(ticket=ticket_public(ticket), conversation_state=conv.state,
+                                handoff_transcript=ticket.transcript,
+                                messages=[message_public(m) for m in msgs])
+
+    # -- steps -------------------------------------------------------------------------------
+    def _claimed(self, ticket: HandoffTicket) -> TicketPublic:
+        convs.set_state(self.session, conversation=self._conversation(ticket),
+                        state=ConversationState.agent)
+        self._tell(ticket, wording.TICKET_CLAIMED)
+        logger.info("handoff.claimed ticket=%s", ticket.id)
+        return ticket_public(ticket)
+
+    def _tell(self, ticket: HandoffTicket, text: str) -> None:
+        """Store a system message for the citizen, commit, and send it."""
+        conv = self._conversation(ticket)
+        convs.add_message(self.session, conversation=conv, role=Role.system, text=text)
+        self.session.commit()
+        self._send(conv, text)
+
+    def _send(self, conv: Conversation, text: str) -> bool:
+        address = self.identity.open(conv.reply_address) if conv.reply_address else None
+        return self.channels.send(conv.channel, address=address, text=text)
+
+    def _ticket(self, ticket_id: int, *, fresh: bool = False) -> HandoffTicket:
+        ticket = queue.get_ticket(self.session, ticket_id=ticket_id)
+        if ticket is None:
+            raise NotFoundError(f"Ticket {ticket_id} does not exist.")
+        if fresh:
+            self.session.refresh(ticket)
+        return ticket
+
+    def _conversation(self, ticket: HandoffTicket) -> Conversation:
+        conv = convs.get_conversation(self.session, conversation_id=ticket.conversation_id)
+        assert conv is not None  # the foreign key cascades
+        return conv

@@ -41,3 +41,24 @@ def call_hotline(hotline: str) -> str:
 
 
 ASK_FOR_AGENT = "Gặp cán bộ"
+
+
+# -- the handoff queue -------------------------------------------------------------------------
+def handoff_waiting(position: int, wait_minutes: int) -> str:
+    return (f"Anh/Chị đã được chuyển đến cán bộ hỗ trợ. Vị trí trong hàng chờ: {position}, "
+            f"thời gian chờ dự kiến khoảng {wait_minutes} phút. Anh/Chị vui lòng giữ cửa sổ "
+            "trò chuyện này.")
+
+
+def handoff_after_hours(office_hours: str, hotline: str) -> str:
+    return (f"Hiện đã ngoài giờ làm việc ({office_hours}). Yêu cầu của Anh/Chị đã được ghi "
+            "nhận; cán bộ sẽ trả lời tại đây trong giờ làm việc tiếp theo. Nếu cần gấp, "
+            f"Anh/Chị vui lòng gọi tổng đài {hotline}.")
+
+
+HANDOFF_ALREADY_CLAIMED = "Cán bộ đã tiếp nhận yêu cầu của Anh/Chị và sẽ trả lời ngay tại đây."
+TICKET_CLAIMED = "Cán bộ hỗ trợ đã tiếp nhận cuộc trò chuyện. Anh/Chị vui lòng trao đổi tại đây."
+TICKET_TRANSFERRED = ("Cuộc trò chuyện đã được chuyển cho một cán bộ khác. Anh/Chị vui lòng "
+                      "chờ trong giây lát và tiếp tục trao đổi tại đây.")
+TICKET_CLOSED = ("Cán bộ đã kết thúc hỗ trợ. Trợ lý ảo tiếp tục sẵn sàng trả lời Anh/Chị. "
+                 "Xin cảm ơn!")

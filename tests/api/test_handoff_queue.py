@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from fastapi.testclient import TestClient
 
+from api.services import wording
 from api.services.office_hours import OfficeHours
 from api_fakes import FakeRasa, make_settings
 
@@ -131,7 +132,65 @@ def test_reply_on_other_channel_uses_registered_sender(client: TestClient,
     r = client.post(f"/v1/agent/tickets/{t['ticket_id']}/reply", json={"text": "Xin chào"},
                     headers=agent_headers)
     assert r.json() == {**r.json(), "delivered": True, "channel": "zalo"}
-    assert sent == [("84901234567", "Xin chào")]
+    # the reply claimed the waiting ticket, so the citizen hears that first
+    assert sent == [("84901234567", wording.TICKET_CLAIMED), ("84901234567", "Xin chào")]
+    t_id = t["ticket_id"]
+    moved = client.post(f"/v1/agent/tickets/{t_id}/transfer", json={"agent": "binh"},
+                        headers=agent_headers)
+    assert moved.status_code == 200 and moved.json()["agent"] == "binh"
+    client.post(f"/v1/agent/tickets/{t_id}/close", headers=agent_headers)
+    assert [text for _, text in sent[2:]] == [wording.TICKET_TRANSFERRED, wording.TICKET_CLOSED]
+
+
+def test_a_sender_that_fails_leaves_the_reply_stored_and_undelivered(
+        client: TestClient, fake_rasa: FakeRasa, agent_headers: dict[str, str]) -> None:
+    class Broken:
+        def send(self, *, address: str, text: str, buttons: list) -> bool:
+            raise RuntimeError("platform client bug")
+
+    client.app.state.api.channels.register("web", Broken())
+    conv = start_conversation(client, fake_rasa)
+    t = client.post("/v1/handoff", json={"conversation_id": conv, "reason": "x"}).json()
+    r = client.post(f"/v1/agent/tickets/{t['ticket_id']}/reply", json={"text": "Xin chào"},
+                    headers=agent_headers)
+    assert r.status_code == 200 and r.json()["delivered"] is False
+    hist = client.get(f"/v1/chat/web/{SID}/history").json()
+    assert hist["messages"][-1] == {**hist["messages"][-1], "role": "agent", "text": "Xin chào"}
+
+
+def test_transfer_needs_a_claimed_ticket(client: TestClient, fake_rasa: FakeRasa,
+                                         agent_headers: dict[str, str]) -> None:
+    conv = start_conversation(client, fake_rasa)
+    t = client.post("/v1/handoff", json={"conversation_id": conv, "reason": "x"}).json()
+    r = client.post(f"/v1/agent/tickets/{t['ticket_id']}/transfer", json={"agent": "binh"},
+                    headers=agent_headers)
+    assert r.status_code == 409
+    assert client.post("/v1/agent/tickets/999/transfer", json={"agent": "binh"},
+                       headers=agent_headers).status_code == 404
+
+
+def vn_time(y: int, m: int, d: int, hh: int, mm: int) -> datetime:
+    return datetime(y, m, d, hh - 7, mm, tzinfo=timezone.utc)
+
+
+def test_the_handoff_desk_reads_its_clock(client: TestClient, fake_rasa: FakeRasa,
+                                          agent_headers: dict[str, str]) -> None:
+    state = client.app.state.api
+    state.clock = lambda: vn_time(2026, 11, 23, 8, 0)  # Monday 08:00
+    conv = start_conversation(client, fake_rasa)
+    body = client.post("/v1/handoff", json={"conversation_id": conv, "reason": "x"}).json()
+    assert body["within_office_hours"] is True and body["expected_wait_minutes"] == 5
+    assert body["message"] == wording.handoff_waiting(1, 5)
+    claimed = client.post("/v1/agent/tickets/claim", json={"agent": "an"},
+                          headers=agent_headers).json()
+    assert claimed["claimed_at"].startswith("2026-11-23T01:00:00")
+
+    state.clock = lambda: vn_time(2026, 11, 28, 9, 0)  # Saturday
+    other = start_conversation(client, fake_rasa, "sess-handoff-sat001")
+    late = client.post("/v1/handoff", json={"conversation_id": other, "reason": "x"}).json()
+    assert late["within_office_hours"] is False and late["expected_wait_minutes"] is None
+    assert late["message"].startswith("Hiện đã ngoài giờ làm việc (Thứ Hai đến Thứ Sáu")
+    assert "tổng đài 1022" in late["message"]
 
 
 def test_office_hours(tmp_path) -> None:
