@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ORDER = ["foundation", "catalog", "model", "retrieval", "understanding", "api", "channels", "bot",
+ORDER = ["foundation", "catalog", "profile", "model", "retrieval", "understanding", "api", "channels", "bot",
          "dossiers"]
 
 
