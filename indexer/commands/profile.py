@@ -1,4 +1,4 @@
-"""``profile``: a province's catalogue from its procedure list, the portal records and ``knowledge/``."""
+"""``profile``: a province's catalogue from its list, the portal records and ``knowledge/``."""
 
 from __future__ import annotations
 

@@ -14,10 +14,16 @@ from indexer.catalog.schema import Procedure
 from indexer.catalog.validate import validate_catalog
 from indexer.cli import main
 from indexer.portal.importer import write_catalogue, ImportResult
-from indexer.province.listing import ProvinceListError, national_code, read_province_list
-from indexer.province.profile import build_profile, name_key, same_field
+from indexer.province.listing import (
+    ProvinceList,
+    ProvinceListError,
+    national_code,
+    read_province_list,
+)
+from indexer.province.profile import Profile, build_profile, name_key, same_field
 from indexer.province.write import ProfileWriteError, write_profile
 
+Imported = dict[str, Procedure]
 HEADER = ("STT", "Mã TTHC", "MỨC ĐỘ DVC", "TÊN TTHC", "LĨNH VỰC", "QUYẾT ĐỊNH")
 
 
@@ -67,7 +73,7 @@ ROWS = [
 
 
 @pytest.fixture
-def listing(tmp_path: Path):  # type: ignore[no-untyped-def]
+def listing(tmp_path: Path) -> ProvinceList:
     return read_province_list(write_list(tmp_path / "list.xlsx", ROWS))
 
 
@@ -96,14 +102,14 @@ def curated() -> list[Procedure]:
             procedure("1.999999", "Đăng ký giám hộ", pid="dang-ky-giam-ho")]
 
 
-def outcomes(profile) -> dict[str, tuple[str, str | None]]:  # type: ignore[no-untyped-def]
+def outcomes(profile: Profile) -> dict[str, tuple[str, str | None]]:
     first: dict[str, tuple[str, str | None]] = {}
     for r in profile.rows:
         first.setdefault(r.service_code, (r.outcome, r.procedure_id))
     return first
 
 
-def test_reads_the_list_with_its_codes_and_rows(listing) -> None:  # type: ignore[no-untyped-def]
+def test_reads_the_list_with_its_codes_and_rows(listing: ProvinceList) -> None:
     assert len(listing.rows) == len(ROWS)
     first = listing.rows[0]
     assert (first.row, first.code, first.online_level, first.decision) == (4, "1.000001",
@@ -120,14 +126,15 @@ def test_national_code() -> None:
     assert national_code("CCHC_01") is None and national_code(None) is None
 
 
-def test_district_level_wording_is_told_from_place_names(listing) -> None:  # type: ignore[no-untyped-def]
+def test_district_level_wording_is_told_from_place_names(listing: ProvinceList) -> None:
     flags = {r.code: r.district_level for r in listing.rows if r.code}
     assert flags["1.000004"] and flags["1.000005"]
     assert not flags["1.000006"]  # "trên địa bàn từ hai huyện": a place, not the level
     assert not flags["1.000001"]
 
 
-def test_each_row_gets_one_outcome(listing, imported, curated) -> None:  # type: ignore[no-untyped-def]
+def test_each_row_gets_one_outcome(listing: ProvinceList, imported: Imported,
+        curated: list[Procedure]) -> None:
     profile = build_profile("test", listing, imported=imported, curated=curated)
     got = outcomes(profile)
     assert got["1.000001.000.00.00.H37"] == ("curated", "dang-ky-khai-sinh")  # curated wins
@@ -156,13 +163,15 @@ def test_each_row_gets_one_outcome(listing, imported, curated) -> None:  # type:
     assert summary["district_level_rows"] == 2 and summary["district_level_served_post_reform"] == 1
 
 
-def test_a_name_shared_by_two_records_is_not_guessed(listing, imported, curated) -> None:  # type: ignore[no-untyped-def]
+def test_a_name_shared_by_two_records_is_not_guessed(listing: ProvinceList, imported: Imported,
+        curated: list[Procedure]) -> None:
     imported["1.009207"] = procedure("1.009207", "Trả lại giấy phép", "Khoáng sản")
     profile = build_profile("test", listing, imported=imported, curated=curated)
     assert outcomes(profile)["1.000007.000.00.00.H37"] == ("ambiguous_name", None)
 
 
-def test_listed_only_leaves_out_unlisted_curated(listing, imported, curated) -> None:  # type: ignore[no-untyped-def]
+def test_listed_only_leaves_out_unlisted_curated(listing: ProvinceList, imported: Imported,
+        curated: list[Procedure]) -> None:
     profile = build_profile("t", listing, imported=imported, curated=curated,
                             include_unlisted_curated=False)
     assert "dang-ky-giam-ho" not in [p.id for p in profile.procedures]
@@ -234,7 +243,7 @@ def test_cli_writes_a_valid_catalogue_and_keeps_curated_files(
 
 
 def test_refuses_to_delete_files_no_tool_wrote(tmp_path: Path, knowledge_dir: Path,
-                                               listing, imported) -> None:  # type: ignore[no-untyped-def]
+                                               listing: ProvinceList, imported: Imported) -> None:
     curated_root = curated_dir(tmp_path, knowledge_dir)
     out = tmp_path / "profile"
     (out / "procedures").mkdir(parents=True)
