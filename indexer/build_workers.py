@@ -117,6 +117,7 @@ def _run_task(task: tuple[str, list[int], list[str]]) -> tuple[str, list[int], A
 def _in_pool(spec: dict[str, Any], encode: list[str], tokenize: list[str], workers: int,
              progress: bool) -> tuple[np.ndarray, list[Bag]]:
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     tasks: list[tuple[int, tuple[str, list[int], list[str]]]] = []
     order = sorted(range(len(encode)), key=lambda i: len(encode[i]), reverse=True)
@@ -136,25 +137,28 @@ def _in_pool(spec: dict[str, Any], encode: list[str], tokenize: list[str], worke
         from tqdm import tqdm
 
         bar = tqdm(total=len(encode) + len(tokenize), desc="encode+tokenize", unit="text")
-    context = multiprocessing.get_context("spawn")  # no fork of a process with thread pools
-    pool = context.Pool(workers, initializer=_init_worker, initargs=(spec,))
-    try:
-        for kind, rows, result in pool.imap_unordered(_run_task, [t for _, t in tasks]):
-            if kind == "encode":
-                if vectors is None:
-                    vectors = np.zeros((len(encode), result.shape[1]), dtype=np.float32)
-                vectors[rows] = result
-            else:
-                for row, bag in zip(rows, result):
-                    bags[row] = bag
-            if bar is not None:
-                bar.update(len(rows))
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
+    # spawn: no fork of a process that holds thread pools; an executor (unlike
+    # multiprocessing.Pool) fails instead of restarting a worker that cannot start
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                             initargs=(spec,)) as pool:
+        futures = [pool.submit(_run_task, task) for _, task in tasks]
+        try:
+            for future in as_completed(futures):
+                kind, rows, result = future.result()
+                if kind == "encode":
+                    if vectors is None:
+                        vectors = np.zeros((len(encode), result.shape[1]), dtype=np.float32)
+                    vectors[rows] = result
+                else:
+                    for row, bag in zip(rows, result):
+                        bags[row] = bag
+                if bar is not None:
+                    bar.update(len(rows))
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
     if bar is not None:
         bar.close()
     if vectors is None:

@@ -43,3 +43,17 @@ def test_worker_processes_give_the_same_result() -> None:
 def test_nothing_to_do() -> None:
     work = encode_and_tokenize(HashingEmbedder(16), [], [], workers=2, pool_min=1)
     assert work.vectors.shape == (0, 16) and work.bags == []
+
+
+class BrokenWorkerEmbedder(HashingEmbedder):
+    def worker_spec(self) -> dict[str, object]:
+        return {"spec": "fake:not-a-number"}  # load_embedder fails in the worker
+
+
+def test_a_worker_that_cannot_start_fails_the_build() -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    import pytest
+
+    with pytest.raises(BrokenProcessPool):
+        encode_and_tokenize(BrokenWorkerEmbedder(16), TEXTS, TEXTS, workers=2, pool_min=1)
