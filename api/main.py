@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -21,6 +23,8 @@ from api.identity import UserIdentity
 from api.middleware import BodyGuardMiddleware
 from api.pii import install_pii_filter
 from api.router import api_router
+from api.services.events import EventHub, RedisBus, build_bus
+from api.services.events import install as install_events
 from api.services.rasa_client import RasaClient
 from api.services.ratelimit import build_limits
 from api.services.search_port import SearcherLike, load_searcher
@@ -57,10 +61,17 @@ def create_app(
                 await run_in_threadpool(searcher.warm_up)
             except Exception as exc:  # noqa: BLE001 - serve without warm-up, log why
                 logger.warning("search.warm_up_failed: %s: %s", type(exc).__name__, exc)
+        factory = make_session_factory(engine)
+        hub = EventHub(asyncio.get_running_loop())
+        bus = build_bus(hub, redis_url=settings.redis_url, channel=settings.events_channel)
+        install_events(factory, bus)
+        listener = asyncio.create_task(bus.run(), name="events.listener")
+        if isinstance(bus, RedisBus):
+            await _until_listening(bus, listener)
         app.state.api = AppState(
-            settings=settings, engine=engine, session_factory=make_session_factory(engine),
+            settings=settings, engine=engine, session_factory=factory,
             searcher=searcher, rasa=rasa, limiter=limiter,
-            dedup=dedup, identity=UserIdentity(settings.resolve_salt()))
+            dedup=dedup, identity=UserIdentity(settings.resolve_salt()), hub=hub, bus=bus)
         senders = {"web": WebSender(), **build_senders(settings)}  # Zalo/Messenger if set
         for channel, sender in senders.items():
             app.state.api.channels.register(channel, sender)
@@ -68,6 +79,10 @@ def create_app(
         try:
             yield
         finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+            bus.close()
             if rasa is not None:
                 rasa.close()
                 await rasa.aclose()
@@ -92,6 +107,16 @@ def create_app(
     app.include_router(api_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+async def _until_listening(bus: RedisBus, listener: asyncio.Task[None],
+                           timeout: float = 5.0) -> None:
+    """Serve only once this process hears the Redis channel (else early events are lost)."""
+    heard = asyncio.ensure_future(bus.listening.wait())
+    await asyncio.wait({listener, heard}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    heard.cancel()
+    if not bus.listening.is_set():
+        logger.warning("events.redis_not_listening: streams fill once Redis answers")
 
 
 def __getattr__(name: str) -> FastAPI:

@@ -69,7 +69,7 @@ class ApiSettings(BaseSettings):
     max_body_bytes: int = Field(default=64_000, ge=1_000)
     redis_url: str | None = None
     cors_origins: list[str] = Field(default=["*"])
-    sse_poll_seconds: float = Field(default=1.0, gt=0)
+    events_channel: str = Field(default="tthc:conversation-events", min_length=1)  # Redis
     sse_keepalive_seconds: float = Field(default=15.0, gt=0)
     sse_max_seconds: float = Field(default=600.0, gt=0)  # then the browser reconnects
     shutdown_grace_seconds: int = Field(default=5, ge=0)  # `python -m api serve`

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.identity import UserIdentity
 from api.services.answer_memo import AnswerMemo
 from api.services.channels import ChannelRegistry
+from api.services.events import EventBus, EventHub
 from api.services.handoff import Clock, system_clock
 from api.services.rasa_client import RasaClient
 from api.services.ratelimit import Deduplicator, RateLimiter
@@ -27,6 +28,8 @@ class AppState:
     limiter: RateLimiter
     dedup: Deduplicator
     identity: UserIdentity
+    hub: EventHub
+    bus: EventBus
     channels: ChannelRegistry = field(default_factory=ChannelRegistry)
     answers: AnswerMemo = field(default_factory=AnswerMemo)
     clock: Clock = system_clock  # office hours and ticket times read it; tests fix it

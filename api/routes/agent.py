@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import StreamingResponse
 
-from api.db.models import TicketStatus
-from api.deps import AgentAuth, HandoffDep
+from api.db.models import ConversationState, TicketStatus
+from api.deps import AgentAuth, HandoffDep, StateDep
 from api.schemas.handoff import (
     AgentReplyRequest,
     ClaimRequest,
@@ -17,6 +18,8 @@ from api.schemas.handoff import (
     TranscriptPublic,
     TransferRequest,
 )
+from api.services.events import AGENTS, ConversationEvent
+from api.services.streams import event_stream, frame
 
 router = APIRouter(prefix="/v1/agent", tags=["agent"], dependencies=[AgentAuth],
                    responses={401: {"description": "Missing or wrong token"},
@@ -24,6 +27,34 @@ router = APIRouter(prefix="/v1/agent", tags=["agent"], dependencies=[AgentAuth],
 
 TicketId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 NOT_FOUND = {404: {"description": "No such ticket"}}
+AGENT_STATES = {ConversationState.waiting_agent.value, ConversationState.agent.value}
+
+
+@router.get("/events", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}}})
+async def events(request: Request, state: StateDep) -> StreamingResponse:
+    """Live queue and conversations for agents, as Server-Sent Events: ``event: ticket``
+    (``{change: opened|claimed|transferred|closed, ticket}``), ``event: message``
+    (``{conversation_id, message}``) for conversations that wait for or talk to an agent, and
+    ``event: state`` (``{conversation_id, state}``). Starts from now; the queue itself is
+    ``GET tickets``."""
+
+    async def opening() -> list[str]:
+        return []
+
+    def render(ev: ConversationEvent) -> str | None:
+        if ev.kind == "ticket":
+            return frame("ticket", ev.data)
+        if ev.kind == "message" and ev.state in AGENT_STATES:
+            return frame("message", {"conversation_id": ev.conversation_id,
+                                     "message": ev.data}, id=ev.data.get("id"))
+        if ev.kind == "state":
+            return frame("state", {"conversation_id": ev.conversation_id, "state": ev.state})
+        return None
+
+    s = state.settings
+    return event_stream(request, state.hub, topics=(AGENTS,), opening=opening, render=render,
+                        keepalive=s.sse_keepalive_seconds, max_seconds=s.sse_max_seconds)
 
 
 @router.get("/tickets", response_model=list[TicketPublic])

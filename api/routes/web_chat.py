@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
-import time
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request
@@ -19,13 +15,17 @@ from api.channels.inbound import Inbound, InboundKind
 from api.channels.web import CHANNEL
 from api.deps import SessionDep, StateDep, TurnsDep
 from api.schemas.chat import SESSION_ID, ChatMessagePublic, HistoryPublic, WebChatPublic, WebChatRequest
+from api.services.events import ConversationEvent, citizen_topic
 from api.services.payloads import BotMessage
+from api.services.streams import event_stream, frame
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1/chat/web", tags=["web chat"])
 
 SessionIdPath = Annotated[str, Path(pattern=SESSION_ID)]
+SHOWN_LIVE = (Role.agent, Role.system)  # the bot's replies come in the POST's response
+SHOWN_ROLES = {r.value for r in SHOWN_LIVE}
 
 
 def to_public(m: Message | BotMessage) -> ChatMessagePublic:
@@ -78,46 +78,46 @@ async def events(
     """Agent and system messages, and state changes, as Server-Sent Events.
 
     Resumes after ``Last-Event-ID`` (browser reconnect) or ``?after=<message id>``; without
-    either it starts from now.
+    either it starts from now. Live events come from the conversation event hub.
     """
     start = after if after is not None else None
     if last_event_id and last_event_id.isdigit():
         start = int(last_event_id)
+    user_hash = state.identity.hash_user(CHANNEL, session_id)
+    seen = {"cursor": start or 0, "state": None}
 
-    def poll(cursor: int | None) -> tuple[int, str | None, list[Message]]:
+    def read_backlog() -> list[str]:
         with state.session_factory() as db:
-            conv = _find(state, db, session_id)
+            conv = convs.find_conversation(db, channel=CHANNEL, user_hash=user_hash)
             if conv is None:
-                return cursor or 0, None, []
-            if cursor is None:
-                return convs.max_message_id(db, conversation_id=conv.id), conv.state, []
-            msgs = convs.list_messages(db, conversation_id=conv.id, after_id=cursor,
-                                       roles=(Role.agent, Role.system))
-            return (msgs[-1].id if msgs else cursor), conv.state, msgs
+                return []
+            seen["state"] = conv.state
+            frames = [frame("state", {"state": conv.state})]
+            if start is None:
+                seen["cursor"] = convs.max_message_id(db, conversation_id=conv.id)
+                return frames
+            for m in convs.list_messages(db, conversation_id=conv.id, after_id=start,
+                                         roles=SHOWN_LIVE):
+                frames.append(frame("message", to_public(m).model_dump_json(), id=m.id))
+                seen["cursor"] = m.id
+            return frames
 
-    async def stream() -> AsyncIterator[str]:
-        cursor, conv_state, backlog = await run_in_threadpool(poll, start)
-        yield "retry: 3000\n\n"
-        if conv_state:
-            yield f"event: state\ndata: {json.dumps({'state': conv_state})}\n\n"
-        for m in backlog:
-            yield f"id: {m.id}\nevent: message\ndata: {to_public(m).model_dump_json()}\n\n"
-        idle = 0.0
-        s = state.settings
-        deadline = time.monotonic() + s.sse_max_seconds
-        while time.monotonic() < deadline and not await request.is_disconnected():
-            await asyncio.sleep(s.sse_poll_seconds)
-            cursor, new_state, msgs = await run_in_threadpool(poll, cursor)
-            for m in msgs:
-                data = to_public(m).model_dump_json()
-                yield f"id: {m.id}\nevent: message\ndata: {data}\n\n"
-            if new_state and new_state != conv_state:
-                conv_state = new_state
-                yield f"event: state\ndata: {json.dumps({'state': conv_state})}\n\n"
-            idle = 0.0 if msgs else idle + s.sse_poll_seconds
-            if idle >= s.sse_keepalive_seconds:
-                idle = 0.0
-                yield ": keepalive\n\n"
+    async def opening() -> list[str]:
+        return await run_in_threadpool(read_backlog)
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    def render(ev: ConversationEvent) -> str | None:
+        if ev.kind == "message" and ev.data.get("role") in SHOWN_ROLES:
+            if int(ev.data["id"]) <= int(seen["cursor"] or 0):
+                return None  # already sent from the backlog
+            seen["cursor"] = ev.data["id"]
+            return frame("message", ChatMessagePublic.model_validate(ev.data).model_dump_json(),
+                         id=ev.data["id"])
+        if ev.kind == "state" and ev.state != seen["state"]:
+            seen["state"] = ev.state
+            return frame("state", {"state": ev.state})
+        return None
+
+    s = state.settings
+    return event_stream(request, state.hub, topics=(citizen_topic(CHANNEL, user_hash),),
+                        opening=opening, render=render, keepalive=s.sse_keepalive_seconds,
+                        max_seconds=s.sse_max_seconds)

@@ -29,7 +29,7 @@ from api.schemas.handoff import (
     TicketPublic,
     TranscriptPublic,
 )
-from api.services import wording
+from api.services import events, wording
 from api.services.channels import ChannelRegistry
 from api.services.office_hours import OfficeHours
 
@@ -91,6 +91,7 @@ class HandoffService:
                 transcript=_transcript(db, conv, req.transcript))
             if conv.state != ConversationState.agent.value:
                 convs.set_state(db, conversation=conv, state=ConversationState.waiting_agent)
+            self._announce(ticket, conv, "opened")
             logger.info("handoff.opened ticket=%s channel=%s", ticket.id, conv.channel)
         open_now = self.hours.is_open(self.clock())
         waiting = ticket.status == TicketStatus.waiting.value
@@ -137,6 +138,7 @@ class HandoffService:
             self.session.rollback()
             raise ConflictError(f"Ticket {ticket_id} is not claimed, so it cannot be transferred.")
         ticket = self._ticket(ticket_id, fresh=True)
+        self._announce(ticket, self._conversation(ticket), "transferred")
         self._tell(ticket, wording.TICKET_TRANSFERRED)
         logger.info("handoff.transferred ticket=%s", ticket_id)
         return ticket_public(ticket)
@@ -161,8 +163,9 @@ class HandoffService:
         ticket = self._ticket(ticket_id)
         if ticket.status != TicketStatus.closed.value:
             queue.close_ticket(self.session, ticket=ticket, now=self.clock())
-            convs.set_state(self.session, conversation=self._conversation(ticket),
-                            state=ConversationState.bot)
+            conv = self._conversation(ticket)
+            convs.set_state(self.session, conversation=conv, state=ConversationState.bot)
+            self._announce(ticket, conv, "closed")
             self._tell(ticket, wording.TICKET_CLOSED)
             logger.info("handoff.closed ticket=%s", ticket_id)
         return ticket_public(ticket)
@@ -177,11 +180,18 @@ class HandoffService:
 
     # -- steps -------------------------------------------------------------------------------
     def _claimed(self, ticket: HandoffTicket) -> TicketPublic:
-        convs.set_state(self.session, conversation=self._conversation(ticket),
-                        state=ConversationState.agent)
+        conv = self._conversation(ticket)
+        convs.set_state(self.session, conversation=conv, state=ConversationState.agent)
+        self._announce(ticket, conv, "claimed")
         self._tell(ticket, wording.TICKET_CLAIMED)
         logger.info("handoff.claimed ticket=%s", ticket.id)
         return ticket_public(ticket)
+
+    def _announce(self, ticket: HandoffTicket, conv: Conversation, change: str) -> None:
+        """Agent streams hear of it once the change is committed."""
+        self.session.flush()  # ids and times are set
+        events.stage(self.session, events.ticket_event(
+            ticket, conv, change, ticket_public(ticket).model_dump(mode="json")))
 
     def _tell(self, ticket: HandoffTicket, text: str) -> None:
         """Store a system message for the citizen, commit, and send it."""

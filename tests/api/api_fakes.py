@@ -170,7 +170,6 @@ def make_settings(tmp_path: Path, **overrides: object) -> ApiSettings:
         "agent_token": AGENT_TOKEN,
         "admin_token": ADMIN_TOKEN,
         "hash_salt": "salt-for-tests-0123456789",
-        "sse_poll_seconds": 0.05,
     }
     values.update(overrides)
     return ApiSettings(**values)  # type: ignore[arg-type]

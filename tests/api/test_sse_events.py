@@ -2,38 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 
 from fastapi.testclient import TestClient
 
 from api_fakes import FakeRasa
+from sse_client import read_events
 
 SID = "sess-sse-00000001"
-
-
-def read_events(client: TestClient, url: str, want: int, headers: dict | None = None,
-                timeout: float = 10.0) -> list[tuple[str | None, str, dict]]:
-    events: list[tuple[str | None, str, dict]] = []
-    deadline = time.monotonic() + timeout
-    with client.stream("GET", url, headers=headers or {}) as resp:
-        assert resp.status_code == 200
-        assert resp.headers["content-type"].startswith("text/event-stream")
-        ev_id, ev_name = None, "message"
-        for line in resp.iter_lines():
-            if line.startswith("id: "):
-                ev_id = line[4:]
-            elif line.startswith("event: "):
-                ev_name = line[7:]
-            elif line.startswith("data: "):
-                events.append((ev_id, ev_name, json.loads(line[6:])))
-                ev_id, ev_name = None, "message"
-                if sum(1 for e in events if e[1] == "message") >= want:
-                    break
-            if time.monotonic() > deadline:
-                break
-    return events
 
 
 def test_agent_reply_arrives_over_sse_and_resumes(client: TestClient, fake_rasa: FakeRasa,

@@ -46,7 +46,7 @@ class ApiProcess:
                     "API_DATABASE_URL": f"sqlite:///{tmp / 'api.sqlite3'}",
                     "API_RASA_URL": f"http://127.0.0.1:{free_port()}",  # degraded mode
                     "API_RASA_TIMEOUT": "1", "API_HASH_SALT": "browser-test-salt-0123456789",
-                    "API_AGENT_TOKEN": AGENT_TOKEN, "API_SSE_POLL_SECONDS": "0.2"}
+                    "API_AGENT_TOKEN": AGENT_TOKEN}
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
