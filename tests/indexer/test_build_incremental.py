@@ -228,3 +228,23 @@ def test_a_format_1_index_loads_and_build_replaces_it(knowledge: Path, tmp_path:
     assert (store.version_path(index) / "catalog.jsonl").exists()
     new = Searcher.load(index, embedder=HashingEmbedder(32))
     assert {q: [h.procedure_id for h in new.search(q).hits] for q in QUERIES} == expected
+
+
+@pytest.mark.parametrize("hnsw_min", [100, 10_000])  # HNSW32 and exact flat
+def test_dead_slots_never_come_back_from_dense_search(hnsw_min: int) -> None:
+    from indexer.dense import LiveDense, dense_index
+
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(400, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = dense_index(vectors, hnsw_min_passages=hnsw_min)
+    query = vectors[:1]
+    _, best = index.search(query, 10)
+    dead = best[0][:5]  # the five nearest, the query's own vector among them
+    index.add(vectors[:1])  # the "new" copy of a changed passage, appended
+    _, found = LiveDense(index, dead).search(query, 10)
+    assert len(found[0]) == 10 and (found[0] >= 0).all()
+    assert not set(found[0].tolist()) & set(dead.tolist())
+    assert found[0][0] == 400  # the appended slot is found
+    np.testing.assert_array_equal(LiveDense(index, np.zeros(0, dtype=np.int64)).search(
+        query, 10)[1], index.search(query, 10)[1])
