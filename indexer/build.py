@@ -2,7 +2,8 @@
 
 Two ways to a version (``store`` describes the layout):
 
-- **compact**: every passage in catalogue order, one slot each, a fresh FAISS index. Vectors
+- **compact** (``indexer.build_compact``): every passage in catalogue order, one slot each, a
+  fresh FAISS index. Vectors
   and bags of words are reused by passage content hash from the previous version when its
   model and text normalisation match; the rest is encoded and tokenised, each distinct text
   once, by one worker process per core (``indexer.build_workers``). Used for a first build,
@@ -11,8 +12,8 @@ Two ways to a version (``store`` describes the layout):
 - **incremental** (``indexer.build_incremental``): only the changed catalogue files are
   parsed; their passages that are new get new slots at the end, the ones that are gone become
   dead slots. FAISS and BM25 are updated by difference and the unchanged snapshot lines and
-  passage lines are copied, so one changed procedure costs about the same on 60,000 passages
-  as on 2,000.
+  passage lines are copied as text: nothing is re-fitted or re-serialised over the whole
+  catalogue.
 """
 
 from __future__ import annotations
@@ -30,16 +31,14 @@ from typing import Any
 import numpy as np
 
 from indexer import dense, store
-from indexer.bm25 import Bag, BM25Index
-from indexer.build_workers import _encode, encode_and_tokenize  # noqa: F401  (_encode: benchmarks)
+from indexer.bm25 import BM25Index
+from indexer.build_workers import _encode  # noqa: F401  (re-exported for benchmarks)
 from indexer.catalog.loader import Catalog
 from indexer.catalog.schema import FaqEntry, Procedure
 from indexer.dense import HNSW_MIN_PASSAGES, dense_index  # noqa: F401  (re-exported)
 from indexer.embedding import Embedder
-from indexer.passages import Passage, build_passages
-from indexer.snapshot import (
-    combined_hash, file_hashes, load_catalog_reusing, snapshot_of, write_snapshot,
-)
+from indexer.passages import Passage
+from indexer.snapshot import combined_hash, file_hashes, snapshot_of, write_snapshot
 from indexer.text import LEXICAL_VERSION
 
 logger = logging.getLogger(__name__)
@@ -158,6 +157,7 @@ def build_index(
 ) -> BuildResult:
     """Build and publish a version; ``workers``: encoding processes (default: one per core);
     an incremental build is replaced by a compact one past ``compact_share`` dead slots."""
+    from indexer.build_compact import compact_parts
     from indexer.build_incremental import incremental_parts
 
     started = time.perf_counter()
@@ -185,7 +185,7 @@ def build_index(
                                   batch_size=batch_size, compact_share=compact_share)
         mode = "incremental" if parts is not None else mode
     if parts is None:
-        parts = _compact_parts(knowledge_dir, previous, old, hashes, embedder,
+        parts = compact_parts(knowledge_dir, previous, old, hashes, embedder,
                                reuse_vectors=same_model, reuse_bags=same_text,
                                batch_size=batch_size, progress=progress, workers=workers)
     abolished = set(parts.abolished)
@@ -250,61 +250,6 @@ def read_slots(vdir: Path) -> list[Passage | None]:
     with open(vdir / "passages.jsonl", encoding="utf-8") as fh:
         return [None if line.strip() == "null" else Passage.from_dict(json.loads(line))
                 for line in fh]
-
-
-def _compact_parts(knowledge_dir: Path, previous: Path | None, old: dict[str, Any] | None,
-                   hashes: dict[str, str], embedder: Embedder, *, reuse_vectors: bool,
-                   reuse_bags: bool, batch_size: int, progress: bool,
-                   workers: int | None) -> Parts:
-    catalog = load_catalog_reusing(knowledge_dir, previous, hashes)
-    passages = build_passages(catalog)
-    old_slot: dict[str, int] = {}
-    old_vectors, old_bm25 = None, None
-    if previous is not None and (reuse_vectors or reuse_bags):
-        for slot, p in enumerate(read_slots(previous)):
-            if p is not None:
-                old_slot.setdefault(p.id, slot)
-        if reuse_vectors:
-            old_vectors = dense.read_vectors(previous / "dense.faiss")
-        if reuse_bags:
-            old_bm25 = BM25Index.load(previous)
-    n = len(passages)
-    vec_from = np.full(n, -1, dtype=np.int64)  # old slot holding this passage's vector
-    old_to_new = np.full(old_bm25.n_slots if old_bm25 is not None else 0, -1, dtype=np.int64)
-    todo_vec, todo_bag = [], []
-    for i, p in enumerate(passages):
-        slot = old_slot.get(p.id)
-        if old_vectors is not None and slot is not None:
-            vec_from[i] = slot
-        else:
-            todo_vec.append(i)
-        if old_bm25 is not None and slot is not None and old_to_new[slot] < 0:
-            old_to_new[slot] = i
-        else:
-            todo_bag.append(i)
-    work = encode_and_tokenize(embedder, [passages[i].text for i in todo_vec],
-                               [passages[i].text for i in todo_bag], batch_size=batch_size,
-                               progress=progress, workers=workers)
-    dim = int(work.vectors.shape[1]) if todo_vec else (
-        int(old_vectors.shape[1]) if old_vectors is not None else embedder.dim)
-    vectors = np.zeros((n, dim), dtype=np.float32)
-    have = np.flatnonzero(vec_from >= 0)
-    if len(have):
-        vectors[have] = old_vectors[vec_from[have]]
-    if todo_vec:
-        vectors[todo_vec] = work.vectors
-    bags: dict[int, Bag] = dict(zip(todo_bag, work.bags))
-    bm25 = BM25Index.from_bags(bags, n, reuse=(old_bm25, old_to_new) if old_bm25 is not None
-                               else None)
-    return Parts(
-        passage_lines=[passage_line(p) for p in passages],
-        dense=dense_index(vectors), bm25=bm25, snapshot=snapshot_of(catalog),
-        counts={"procedures": len(catalog.procedures), "faqs": len(catalog.faqs),
-                "passages": n,
-                "glossary": len(catalog.glossary.entries) if catalog.glossary else 0},
-        procedure_hashes={p.id: item_hash(p) for p in catalog.procedures},
-        abolished=[p.id for p in catalog.procedures if not p.is_current],
-        encoded=len(todo_vec), encode_seconds=work.seconds)
 
 
 def _write_version(directory: Path, catalog: Catalog, passages: list[Passage],
