@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from api.channels.outgoing import link_lines, payload_buttons, split_text
-from api.channels.retry import RetryPolicy, post_with_retry
+from api.resilience import RetryPolicy, send_with_retry
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class MessengerClient:
 
     def send(self, *, address: str, text: str, buttons: list[dict[str, Any]]) -> bool:
         for body in build_messages(psid=address, text=text, buttons=buttons):
-            resp = post_with_retry(
+            resp = send_with_retry(
                 lambda body=body: self.client.post(
                     self.url, json=body, params={"access_token": self.page_token}),
                 policy=self.policy, event="messenger.send")

@@ -8,7 +8,7 @@ import httpx
 from pydantic import SecretStr
 
 from api.channels.messenger_client import MessengerClient
-from api.channels.retry import RetryPolicy
+from api.resilience import RetryPolicy
 from api.channels.zalo_client import ZaloClient
 from api.channels.zalo_tokens import ZaloTokens
 from api.settings import ApiSettings

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from api.channels.outgoing import link_lines, payload_buttons, split_text
-from api.channels.retry import RetryPolicy, post_with_retry
+from api.resilience import RetryPolicy, send_with_retry
 from api.channels.zalo_tokens import ZaloTokens
 
 logger = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ class ZaloClient:
         body = {"recipient": {"user_id": user_id}, "message": {"text": text}}
         for attempt in (1, 2):  # the second attempt follows a token refresh
             token = self.tokens.access_token or ""
-            resp = post_with_retry(
+            resp = send_with_retry(
                 lambda: self.client.post(self.url, json=body, headers={"access_token": token}),
                 policy=self.policy, event="zalo.send")
             if resp is None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from api.channels.retry import RetryPolicy, post_with_retry
+from api.resilience import RetryPolicy, send_with_retry
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class ZaloTokens:
                 return False
             form = {"refresh_token": self.pair.refresh_token, "app_id": self.app_id,
                     "grant_type": "refresh_token"}
-            resp = post_with_retry(
+            resp = send_with_retry(
                 lambda: self.client.post(self.oauth_url, data=form,
                                          headers={"secret_key": self.app_secret or ""}),
                 policy=self.policy, event="zalo.token")

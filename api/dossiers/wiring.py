@@ -15,10 +15,10 @@ from api.dossiers.lockout import AuditFailureCounter, FailureCounter, RedisFailu
 from api.dossiers.privacy import FactorKind
 from api.dossiers.service import DossierLookup, LookupPolicy
 from api.dossiers.sources import DossierSource
-from api.dossiers.sources.breaker import CircuitBreaker
 from api.dossiers.sources.http import HttpDossierSource
 from api.dossiers.sources.sql import SqlDossierSource
 from api.errors import NotConfiguredError
+from api.resilience import Breaker
 from api.settings import ApiSettings
 
 logger = logging.getLogger(__name__)
@@ -36,8 +36,8 @@ def build_source(settings: ApiSettings, session_factory: sessionmaker[Session],
             settings.dossier_upstream_url, key=key, timeout=settings.dossier_upstream_timeout,
             retries=settings.dossier_upstream_retries,
             token=token.get_secret_value() if token else None,
-            breaker=CircuitBreaker(failures=settings.dossier_breaker_failures,
-                                   cooldown=settings.dossier_breaker_cooldown))
+            breaker=Breaker("dossiers.upstream", failures=settings.dossier_breaker_failures,
+                            cooldown=settings.dossier_breaker_cooldown))
     return SqlDossierSource(session_factory)
 
 

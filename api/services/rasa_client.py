@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 
+from api.resilience import Breaker, CircuitOpenError
+
 logger = logging.getLogger(__name__)
 
 
@@ -20,18 +22,25 @@ class RasaReply:
     latency_ms: int = 0
 
 
+class _NoAnswer(Exception):
+    """Rasa failed this turn: a failure of the circuit."""
+
+    def __init__(self, reply: RasaReply) -> None:
+        super().__init__(reply.error)
+        self.reply = reply
+
+
 class RasaClient:
-    """Sends citizen messages to Rasa. After a failure, calls are skipped for ``cooldown``
-    seconds (a small circuit breaker) so that a slow or dead Rasa does not make every citizen
+    """Sends citizen messages to Rasa. A failure opens the ``rasa`` circuit for ``cooldown``
+    seconds (``api.resilience.Breaker``): a slow or dead Rasa then does not make every citizen
     wait for the timeout before the degraded answer."""
 
     def __init__(self, base_url: str, timeout: float,
                  transport: httpx.BaseTransport | None = None, cooldown: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
-        self.cooldown = cooldown
-        self._open_until = 0.0
+        self.breaker = Breaker("rasa", failures=1, cooldown=cooldown)
         self._client = httpx.Client(base_url=self.base_url, timeout=timeout,
-                                    transport=transport)
+                                    transport=transport)  # the readiness probe
         async_transport = transport if isinstance(transport, httpx.AsyncBaseTransport) else None
         self._async = httpx.AsyncClient(base_url=self.base_url, timeout=timeout,
                                         transport=async_transport,
@@ -43,33 +52,23 @@ class RasaClient:
     async def aclose(self) -> None:
         await self._async.aclose()
 
-    def send(self, *, sender: str, message: str, channel: str) -> RasaReply:
-        if time.monotonic() < self._open_until:
-            return RasaReply(ok=False, error="circuit_open")
-        reply = self._send(sender=sender, message=message, channel=channel)
-        if not reply.ok:
-            self._open_until = time.monotonic() + self.cooldown
-        return reply
-
     async def send_async(self, *, sender: str, message: str, channel: str) -> RasaReply:
-        if time.monotonic() < self._open_until:
-            return RasaReply(ok=False, error="circuit_open")
-        started = time.perf_counter()
-        body = {"sender": sender, "message": message, "metadata": {"channel": channel}}
         try:
-            resp = await self._async.post("/webhooks/rest/webhook", json=body)
-        except httpx.HTTPError as exc:
-            resp = exc
-        reply = self._read(resp, started)
-        if not reply.ok:
-            self._open_until = time.monotonic() + self.cooldown
+            async with self.breaker.aguard():
+                reply = await self._post(sender=sender, message=message, channel=channel)
+                if not reply.ok:
+                    raise _NoAnswer(reply)
+        except CircuitOpenError:
+            return RasaReply(ok=False, error="circuit_open")
+        except _NoAnswer as failed:
+            return failed.reply
         return reply
 
-    def _send(self, *, sender: str, message: str, channel: str) -> RasaReply:
+    async def _post(self, *, sender: str, message: str, channel: str) -> RasaReply:
         started = time.perf_counter()
         body = {"sender": sender, "message": message, "metadata": {"channel": channel}}
         try:
-            resp: httpx.Response | httpx.HTTPError = self._client.post(
+            resp: httpx.Response | httpx.HTTPError = await self._async.post(
                 "/webhooks/rest/webhook", json=body)
         except httpx.HTTPError as exc:
             resp = exc

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.dossiers.models import DossierLookupAudit
-from api.dossiers.sources.breaker import BreakerState, CircuitBreaker
+from api.resilience import BreakerState
 from api.main import create_app
 from api_fakes import FakeSearcher, make_settings
 from fakes.fake_upstream_dossiers import FakeUpstreamDossiers, code, sample_rows
@@ -108,29 +108,3 @@ def test_down_then_breaker_opens_then_recovers(client: TestClient,
     status, body = ask(client, 1)
     assert status == 200 and body["dossier"]["code"] == code(1)
     assert breaker.state is BreakerState.closed and upstream.hits == hits + 1
-
-
-def test_breaker_half_open_allows_one_trial_and_reopens_on_failure() -> None:
-    now = [0.0]
-    breaker = CircuitBreaker(failures=2, cooldown=10, clock=lambda: now[0])
-    breaker.record_failure()
-    assert breaker.allow()
-    breaker.record_failure()
-    assert breaker.state is BreakerState.open and not breaker.allow()
-    now[0] = 10.0
-    assert breaker.state is BreakerState.half_open
-    assert breaker.allow() and not breaker.allow()  # one trial at a time
-    breaker.record_failure()
-    assert breaker.state is BreakerState.open
-    now[0] = 20.0
-    assert breaker.allow()
-    breaker.record_success()
-    assert breaker.state is BreakerState.closed and breaker.allow() and breaker.allow()
-
-
-def test_http_source_without_url_is_not_configured(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, rasa_enabled=False, dossier_source="http")
-    with TestClient(create_app(settings, searcher_loader=lambda _d: FakeSearcher())) as c:
-        r = c.post("/v1/dossiers/lookup",
-                   json={"code": code(1), "factor": "5678", "sender_id": "u1"})
-    assert r.status_code == 503 and r.json()["error"]["code"] == "not_configured"

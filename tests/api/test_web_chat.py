@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -180,8 +182,18 @@ def test_demo_page_and_widget_are_served(client: TestClient) -> None:
     assert js.status_code == 200 and "javascript" in js.headers["content-type"]
 
 
-def test_after_a_rasa_failure_turns_skip_rasa_for_the_cooldown(client: TestClient,
+def test_after_a_rasa_failure_turns_skip_rasa_for_the_cooldown(tmp_path, searcher,
                                                                fake_rasa: FakeRasa) -> None:
+    from api.main import create_app
+    from api_fakes import make_settings
+
+    app = create_app(make_settings(tmp_path, rasa_cooldown=0.5),
+                     searcher_loader=lambda _d: searcher, rasa_transport=fake_rasa.transport())
+    with TestClient(app) as client:
+        _skips_rasa_during_the_cooldown(client, fake_rasa)
+
+
+def _skips_rasa_during_the_cooldown(client: TestClient, fake_rasa: FakeRasa) -> None:
     fake_rasa.mode = "slow"
     say(client, "khai sinh cần gì")
     calls = len(fake_rasa.requests)
@@ -189,7 +201,8 @@ def test_after_a_rasa_failure_turns_skip_rasa_for_the_cooldown(client: TestClien
     r = say(client, "lệ phí kết hôn")
     assert len(fake_rasa.requests) == calls  # not retried during the cooldown
     assert "chế độ hạn chế" in r.json()["messages"][0]["text"]
-    client.app.state.api.rasa._open_until = 0.0  # cooldown over
+    assert client.app.state.api.rasa.breaker.state.value == "open"
+    time.sleep(0.6)  # the cooldown is over: the next turn tries Rasa again
     r = say(client, "lệ phí kết hôn")
     assert r.json()["messages"][0]["text"].startswith("Rasa nhận:")
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from api.channels.outgoing import split_text
-from api.channels.retry import RetryPolicy
+from api.resilience import RetryPolicy
 from api.channels.zalo_client import ZaloClient, format_zalo_text
 from api.channels.zalo_tokens import ZaloTokens
 from fakes.fixtures import zalo_server  # noqa: F401

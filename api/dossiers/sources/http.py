@@ -10,7 +10,6 @@ The applicant's numbers in the answer are turned into digests at once and never 
 from __future__ import annotations
 
 import logging
-import time
 from urllib.parse import quote
 
 import httpx
@@ -18,7 +17,7 @@ from pydantic import ValidationError
 
 from api.dossiers.record import DossierIn, DossierRecord
 from api.dossiers.sources import SourceUnavailableError
-from api.dossiers.sources.breaker import CircuitBreaker
+from api.resilience import Breaker, CircuitOpenError, RetryPolicy, retryable, send_with_retry
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +26,7 @@ class HttpDossierSource:
     name = "http"
 
     def __init__(self, base_url: str, *, key: bytes, timeout: float = 3.0, retries: int = 2,
-                 backoff: float = 0.1, breaker: CircuitBreaker | None = None,
+                 backoff: float = 0.1, breaker: Breaker | None = None,
                  token: str | None = None,
                  transport: httpx.BaseTransport | None = None) -> None:
         headers = {"Accept": "application/json"}
@@ -36,42 +35,38 @@ class HttpDossierSource:
         self._client = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout,
                                     headers=headers, transport=transport)
         self._key = key
-        self.retries = retries
-        self.backoff = backoff
-        self.breaker = breaker or CircuitBreaker()
+        self.policy = RetryPolicy(attempts=retries + 1, backoff=backoff)
+        self.breaker = breaker or Breaker("dossiers.upstream", failures=5, cooldown=30.0)
 
     def close(self) -> None:
         self._client.close()
 
     def get(self, code: str) -> DossierRecord | None:
-        if not self.breaker.allow():
-            raise SourceUnavailableError("circuit open")
-        last_error = "unknown"
-        for attempt in range(self.retries + 1):
-            if attempt:
-                time.sleep(self.backoff * attempt)
-            try:
-                response = self._client.get(f"/dossiers/{quote(code, safe='')}")
-            except httpx.HTTPError as exc:
-                last_error = type(exc).__name__
-                continue
-            if response.status_code == 404:
-                self.breaker.record_success()
-                return None
-            if response.status_code >= 500 or response.status_code == 429:
-                last_error = f"http_{response.status_code}"
-                continue
-            if response.status_code != 200:
-                self.breaker.record_success()  # the upstream answered; the request was wrong
-                logger.warning("dossiers.upstream.unexpected_status status=%s",
-                               response.status_code)
-                raise SourceUnavailableError(f"upstream answered {response.status_code}")
-            self.breaker.record_success()
-            return self._parse(response, code)
-        self.breaker.record_failure()
-        logger.warning("dossiers.upstream.unavailable error=%s attempts=%s", last_error,
-                       self.retries + 1)
-        raise SourceUnavailableError(last_error)
+        try:
+            with self.breaker.guard():
+                response = self._fetch(code)
+        except CircuitOpenError:
+            raise SourceUnavailableError("circuit open") from None
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:  # the upstream answered; the request was wrong
+            logger.warning("dossiers.upstream.unexpected_status status=%s",
+                           response.status_code)
+            raise SourceUnavailableError(f"upstream answered {response.status_code}")
+        return self._parse(response, code)
+
+    def _fetch(self, code: str) -> httpx.Response:
+        """The upstream's answer; a failure of the circuit when it gave none after the
+        retries (network errors, timeouts, 5xx, 429)."""
+        path = f"/dossiers/{quote(code, safe='')}"
+        response = send_with_retry(lambda: self._client.get(path), policy=self.policy,
+                                   event="dossiers.upstream")
+        if response is None or retryable(response):
+            error = "network" if response is None else f"http_{response.status_code}"
+            logger.warning("dossiers.upstream.unavailable error=%s attempts=%s", error,
+                           self.policy.attempts)
+            raise SourceUnavailableError(error)
+        return response
 
     def _parse(self, response: httpx.Response, code: str) -> DossierRecord:
         try:
