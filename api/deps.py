@@ -80,7 +80,7 @@ def get_dialogue(state: StateDep, composer: ComposerDep) -> Dialogue:
     s = state.settings
     return Dialogue(composer=composer, rasa=state.rasa, limiter=state.limiter,
                     identity=state.identity, hotline=s.hotline, max_chars=s.max_message_chars,
-                    answers=state.answers, handoff=partial(handoff_service, state))
+                    handoff=partial(handoff_service, state))
 
 
 DialogueDep = Annotated[Dialogue, Depends(get_dialogue)]

@@ -9,6 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from indexer.errors import IndexerError
+
 logger = logging.getLogger(__name__)
 
 
@@ -51,6 +53,13 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         return JSONResponse(_body(exc.code, exc.message), status_code=exc.status_code,
                             headers=headers)
+
+    @app.exception_handler(IndexerError)
+    async def _index_error(_: Request, exc: IndexerError) -> JSONResponse:
+        logger.warning("api.index_error: %s: %s", type(exc).__name__, exc)
+        return JSONResponse(_body("index_unavailable",
+                                  "Tra cứu thủ tục tạm thời gián đoạn / the procedure index is "
+                                  "unavailable."), status_code=503)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -56,7 +56,7 @@ def create_app(
                            cooldown=settings.rasa_cooldown)
                 if settings.rasa_enabled else None)
         searcher = await run_in_threadpool(searcher_loader, settings.index_dir)
-        if searcher is not None and settings.warm_up_searcher and hasattr(searcher, "warm_up"):
+        if searcher is not None and settings.warm_up_searcher:
             try:
                 await run_in_threadpool(searcher.warm_up)
             except Exception as exc:  # noqa: BLE001 - serve without warm-up, log why

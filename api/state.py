@@ -8,7 +8,6 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.identity import UserIdentity
-from api.services.answer_memo import AnswerMemo
 from api.services.channels import ChannelRegistry
 from api.services.events import EventBus, EventHub
 from api.services.handoff import Clock, system_clock
@@ -31,5 +30,4 @@ class AppState:
     hub: EventHub
     bus: EventBus
     channels: ChannelRegistry = field(default_factory=ChannelRegistry)
-    answers: AnswerMemo = field(default_factory=AnswerMemo)
     clock: Clock = system_clock  # office hours and ticket times read it; tests fix it

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import ComposerDep, SearcherDep, SettingsDep, StateDep
+from api.deps import ComposerDep, SearcherDep, SettingsDep
 from api.errors import ApiError
 from api.schemas.answer import AnswerPublic, AnswerRequest, SearchHitPublic, SearchPublic
 from api.services.textclean import clean_text
@@ -23,11 +23,9 @@ class IndexUnavailableError(ApiError):
 
 
 @router.post("/answer", response_model=AnswerPublic)
-def answer(req: AnswerRequest, composer: ComposerDep, state: StateDep) -> AnswerPublic:
+def answer(req: AnswerRequest, composer: ComposerDep) -> AnswerPublic:
     req = req.model_copy(update={"text": clean_text(req.text)})
     result = composer.compose(req)
-    if req.sender_id:
-        state.answers.remember(req.sender_id, result)
     logger.info("answer.composed status=%s aspect=%s procedure=%s", result.status,
                 result.aspect, result.procedure.id if result.procedure else None)
     return result

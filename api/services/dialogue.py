@@ -19,7 +19,6 @@ from api.identity import UserIdentity
 from api.schemas.answer import AnswerRequest
 from api.schemas.handoff import HandoffRequest
 from api.services import wording
-from api.services.answer_memo import AnswerMemo
 from api.services.composer import ASPECT_INTENT, INTENT_ASPECT, AnswerComposer
 from api.services.handoff import HandoffService
 from api.services.payloads import BotMessage, from_rasa, parse_payload
@@ -56,7 +55,7 @@ class Turn:
 class Dialogue:
     def __init__(self, *, composer: AnswerComposer, rasa: RasaClient | None,
                  limiter: RateLimiter, identity: UserIdentity, hotline: str,
-                 max_chars: int, answers: AnswerMemo | None = None,
+                 max_chars: int,
                  handoff: Callable[[Session], HandoffService] | None = None) -> None:
         self.composer = composer
         self.rasa = rasa
@@ -64,7 +63,6 @@ class Dialogue:
         self.identity = identity
         self.hotline = hotline
         self.max_chars = max_chars
-        self.answers = answers or AnswerMemo()
         self.handoff = handoff  # None: no handoff desk, degraded mode offers only the hotline
 
     # -- texts -------------------------------------------------------------------------------
@@ -110,7 +108,7 @@ class Dialogue:
     def finish(self, session: Session, step: PendingTurn, reply: RasaReply | None) -> Turn:
         """Stores Rasa's replies, or the degraded answer when Rasa gave none."""
         conv = step.conv
-        replies = self._from_reply(conv.id, reply)
+        replies = self._from_reply(reply)
         mode = "rasa"
         if not replies:
             replies = [self._degraded(session, conv, text=step.text, payload=step.payload)]
@@ -129,29 +127,12 @@ class Dialogue:
         logger.info("chat.turn mode=%s latency_ms=%d", mode, latency)
         return Turn(conversation=conv, messages=out)
 
-    def _from_reply(self, conversation_id: str, reply: RasaReply | None) -> list[BotMessage]:
+    def _from_reply(self, reply: RasaReply | None) -> list[BotMessage]:
+        """Rasa's messages; the action server sends each answer's citation, procedure and
+        confidence in a ``custom`` item after its text (``payloads.from_rasa``)."""
         if reply is None or not reply.ok:
-            self.answers.take(conversation_id)
             return []
-        messages = from_rasa(reply.messages)
-        self._attach_answer_metadata(conversation_id, messages)
-        return messages
-
-    def _attach_answer_metadata(self, conversation_id: str, messages: list[BotMessage]) -> None:
-        """Give relayed ``/v1/answer`` texts back their citation, procedure and confidence."""
-        answers = self.answers.take(conversation_id)
-        for msg in messages:
-            match = next((a for a in reversed(answers) if a.text == msg.text), None)
-            if match is None:
-                continue
-            if msg.citation is None and match.citation is not None:
-                msg.citation = match.citation.model_dump()
-            if msg.procedure is None and match.procedure is not None:
-                msg.procedure = match.procedure.id
-            if msg.confidence is None:
-                msg.confidence = match.confidence
-            if msg.intent is None and match.procedure is not None:
-                msg.intent = ASPECT_INTENT.get(match.aspect or "")
+        return from_rasa(reply.messages)
 
     def _degraded(self, session: Session, conv: Conversation, *, text: str,
                   payload: str | None) -> BotMessage:

@@ -6,11 +6,14 @@ the lifespan loads the real ``Searcher``.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from collections.abc import Mapping
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol, runtime_checkable
 
-from indexer.catalog.schema import Procedure
+from indexer.catalog.schema import FaqEntry, Procedure
+
+logger = logging.getLogger(__name__)
 
 
 class HitLike(Protocol):
@@ -21,18 +24,35 @@ class HitLike(Protocol):
     confidence: float
 
 
+class FaqHitLike(Protocol):
+    faq_id: str
+    confidence: float
+
+
 class SearchResultLike(Protocol):
     abstain: bool
     aspect: str | None
+    faq_answer: FaqHitLike | None  # the FAQ entry that answers better than any procedure
 
     @property
     def hits(self) -> Sequence[HitLike]: ...
 
 
+@runtime_checkable
 class SearcherLike(Protocol):
     def search(self, query: str, *, top_k: int = 5, filters: Any = None) -> SearchResultLike: ...
 
-    def procedure(self, procedure_id: str) -> Procedure: ...
+    def procedure(self, procedure_id: str) -> Procedure:
+        """Raises ``indexer.errors.IndexerError`` for an unknown id."""
+        ...
+
+    def faq(self, faq_id: str) -> FaqEntry:
+        """Raises ``indexer.errors.IndexerError`` for an unknown id."""
+        ...
+
+    def warm_up(self) -> None:
+        """Load models now (the lifespan calls it when ``API_WARM_UP_SEARCHER`` is set)."""
+        ...
 
     @property
     def procedures(self) -> Mapping[str, Procedure]:
@@ -48,9 +68,6 @@ class SearcherLike(Protocol):
 
 def load_searcher(index_dir: Path) -> SearcherLike | None:
     """Load the real Searcher; None (logged) when the module or the index is missing."""
-    import logging
-
-    logger = logging.getLogger(__name__)
     try:
         from indexer.search import Searcher  # imported lazily: models load in the lifespan
     except ImportError as exc:

@@ -16,7 +16,8 @@ from api.settings import ApiSettings
 
 from indexer.aspects import guess_aspect
 from indexer.catalog.loader import load_catalog
-from indexer.catalog.schema import Procedure
+from indexer.catalog.schema import FaqEntry, Procedure
+from indexer.errors import IndexerError
 
 FIXTURE_KNOWLEDGE = Path(__file__).resolve().parent / "fixtures" / "knowledge"
 # Frozen copies of real catalogue records with variants (khai sinh, tạm trú, căn cước), for the
@@ -61,6 +62,7 @@ class FakeResult:
     abstain: bool
     hits: list[FakeHit]
     aspect: str | None
+    faq_answer: None = None  # the fake never prefers an FAQ entry
 
 
 class FakeSearcher:
@@ -72,6 +74,7 @@ class FakeSearcher:
         self.catalog = load_catalog(root)
         self.by_id = self.catalog.by_id
         self.reloads = 0
+        self.warm_ups = 0
         self.queries: list[str] = []
 
     @classmethod
@@ -99,7 +102,19 @@ class FakeSearcher:
         return FakeResult(abstain=abstain, hits=hits[:top_k], aspect=aspect)
 
     def procedure(self, procedure_id: str) -> Procedure:
-        return self.by_id[procedure_id]
+        try:
+            return self.by_id[procedure_id]
+        except KeyError:
+            raise IndexerError(f"unknown procedure id {procedure_id!r}") from None
+
+    def faq(self, faq_id: str) -> FaqEntry:
+        entry = next((f for f in self.catalog.faqs if f.id == faq_id), None)
+        if entry is None:
+            raise IndexerError(f"unknown FAQ id {faq_id!r}")
+        return entry
+
+    def warm_up(self) -> None:
+        self.warm_ups += 1
 
     @property
     def procedures(self) -> dict[str, Procedure]:

@@ -207,6 +207,13 @@ def _skips_rasa_during_the_cooldown(client: TestClient, fake_rasa: FakeRasa) -> 
     assert r.json()["messages"][0]["text"].startswith("Rasa nhận:")
 
 
+def answer_metadata(answer: dict) -> dict:
+    """What ``actions.answer.answer_metadata`` puts in the ``custom`` item after the text."""
+    p = answer["procedure"]
+    return {"citation": answer["citation"], "confidence": answer["confidence"],
+            "procedure": {"id": p["id"], "name": p["name"], "code": p["code"]}}
+
+
 def test_relayed_answer_keeps_citation_and_procedure(client: TestClient, fake_rasa: FakeRasa,
                                                      agent_headers: dict[str, str]) -> None:
     say(client, "xin chào")
@@ -216,7 +223,8 @@ def test_relayed_answer_keeps_citation_and_procedure(client: TestClient, fake_ra
                                              "sender_id": conv, "channel": "web"}).json()
     fake_rasa.mode = "canned"
     fake_rasa.canned = [{"recipient_id": conv, "text": answer["text"],
-                         "buttons": answer["quick_replies"]}]
+                         "buttons": answer["quick_replies"]},
+                        {"recipient_id": conv, "custom": answer_metadata(answer)}]
     msg = say(client, "lệ phí đăng ký kết hôn").json()["messages"][0]
     assert msg["citation"] == answer["citation"]
     # the stored message knows its procedure, so degraded mode can carry it over
