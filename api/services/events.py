@@ -22,7 +22,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.db.models import Conversation, HandoffTicket, Message
+from api.db.models import Conversation, Message
 
 logger = logging.getLogger(__name__)
 
@@ -203,11 +203,11 @@ def stage(session: Session, event: ConversationEvent) -> None:
     session.info.setdefault(PENDING, []).append(event)
 
 
-def ticket_event(ticket: HandoffTicket, conv: Conversation, change: str,
-                 data: dict[str, Any]) -> ConversationEvent:
+def ticket_event(conv: Conversation, change: str, ticket: dict[str, Any]) -> ConversationEvent:
+    """``ticket`` is the ticket's public form (``TicketPublic`` as JSON)."""
     return ConversationEvent(kind="ticket", conversation_id=conv.id, channel=conv.channel,
                              user_hash=conv.user_hash, state=conv.state,
-                             data={"change": change, "ticket": data})
+                             data={"change": change, "ticket": ticket})
 
 
 def _conversation_of(session: Session, conversation_id: str) -> Conversation | None:

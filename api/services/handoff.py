@@ -191,7 +191,7 @@ class HandoffService:
         """Agent streams hear of it once the change is committed."""
         self.session.flush()  # ids and times are set
         events.stage(self.session, events.ticket_event(
-            ticket, conv, change, ticket_public(ticket).model_dump(mode="json")))
+            conv, change, ticket_public(ticket).model_dump(mode="json")))
 
     def _tell(self, ticket: HandoffTicket, text: str) -> None:
         """Store a system message for the citizen, commit, and send it."""

@@ -43,3 +43,17 @@ def agent_headers() -> dict[str, str]:
 @pytest.fixture
 def admin_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The real Redis on 127.0.0.1:6379 (db 15). Skipped when absent outside CI; under CI a
+    skip fails the run (tests/conftest.py)."""
+    url = "redis://127.0.0.1:6379/15"
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    return url

@@ -8,7 +8,6 @@ import time
 import uuid
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event as sa_event
 
@@ -92,18 +91,6 @@ def test_the_agent_stream_shows_the_queue_and_the_citizen_live(
     assert {"role": "citizen", "text": "Tôi cần hỏi về hộ tịch"}.items() <= said[0].items()
     # a conversation with the bot only is not the agents' business
     assert all(e[2].get("conversation_id") == conv for e in events if e[1] != "ticket")
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = "redis://127.0.0.1:6379/15"
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
-    except redis.RedisError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    return url
 
 
 def test_an_agent_on_one_worker_reaches_a_citizen_streaming_from_another(

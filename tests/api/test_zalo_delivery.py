@@ -8,7 +8,6 @@ import uuid
 from pathlib import Path
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
@@ -52,18 +51,6 @@ def test_webhook_answers_before_the_slow_turn_finishes(
         assert zalo_server.texts == []  # the answer is still being worked on
         assert wait_for(lambda: len(zalo_server.texts) == 1, timeout=RASA_DELAY * 5)
     assert zalo_server.texts[0].startswith("Rasa nhận: thủ tục đăng ký khai sinh")
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = "redis://127.0.0.1:6379/15"
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
-    except redis.RedisError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    return url
 
 
 def test_replay_to_another_worker_is_deduplicated_through_redis(
