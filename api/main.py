@@ -82,7 +82,7 @@ def create_app(
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await listener
-            bus.close()
+            await bus.aclose()
             if rasa is not None:
                 rasa.close()
                 await rasa.aclose()

@@ -123,7 +123,7 @@ class EventBus(Protocol):
         """Background work of the bus for the app's lifetime (the Redis listener)."""
         ...
 
-    def close(self) -> None: ...
+    async def aclose(self) -> None: ...
 
 
 class LocalBus:
@@ -139,7 +139,7 @@ class LocalBus:
     async def run(self) -> None:
         return None
 
-    def close(self) -> None:
+    async def aclose(self) -> None:
         return None
 
 
@@ -154,8 +154,9 @@ class RedisBus:
         self.url = url
         self.hub = hub
         self.channel = channel
-        self._client = redis.Redis.from_url(url)
-        self._aio = aioredis.Redis.from_url(url)
+        # a commit publishes inline: a dead Redis must cost it half a second, not hang it
+        self._client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._aio = aioredis.Redis.from_url(url, socket_connect_timeout=2.0)
         self.listening = asyncio.Event()
 
     def publish(self, events: list[ConversationEvent]) -> None:
@@ -187,8 +188,9 @@ class RedisBus:
         except (ValueError, TypeError) as exc:
             logger.warning("events.bad_message: %s", type(exc).__name__)
 
-    def close(self) -> None:
+    async def aclose(self) -> None:
         self._client.close()
+        await self._aio.aclose()
 
 
 def build_bus(hub: EventHub, *, redis_url: str | None, channel: str) -> EventBus:
