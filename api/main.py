@@ -16,6 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api.channels.senders import build_senders
+from api.channels.web import CHANNEL as WEB
 from api.channels.web import WebSender
 from api.db.engine import make_engine, make_session_factory, migrate
 from api.errors import install_error_handlers
@@ -72,7 +73,7 @@ def create_app(
             settings=settings, engine=engine, session_factory=factory,
             searcher=searcher, rasa=rasa, limiter=limiter,
             dedup=dedup, identity=UserIdentity(settings.resolve_salt()), hub=hub, bus=bus)
-        senders = {"web": WebSender(), **build_senders(settings)}  # Zalo/Messenger if set
+        senders = {WEB: WebSender(), **build_senders(settings)}  # Zalo/Messenger if set
         for channel, sender in senders.items():
             app.state.api.channels.register(channel, sender)
         logger.info("api.started index_loaded=%s", app.state.api.searcher is not None)

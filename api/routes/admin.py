@@ -56,5 +56,6 @@ def info(state: StateDep) -> dict[str, Any]:
         "index_loaded": state.searcher is not None,
         "manifest": state.searcher.manifest if state.searcher else None,
         "rate_limit_backend": "redis" if s.redis_url else "memory",
-        "channels": ["web", *state.channels.channels()],
+        "channels": state.channels.channels(),  # the web's sender is registered too
+        "events_backend": "redis" if s.redis_url else "memory",
     }

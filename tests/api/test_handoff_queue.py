@@ -213,6 +213,7 @@ def test_admin_reload_and_info(client: TestClient, admin_headers: dict[str, str]
     assert searcher.reloads == 1
     info = client.get("/v1/admin/info", headers=admin_headers).json()
     assert info["index_loaded"] is True and info["manifest"]["kind"] == "fake"
+    assert info["channels"] == ["web"] and info["events_backend"] == "memory"
 
 
 def test_health_and_ready(client: TestClient, fake_rasa: FakeRasa) -> None:
