@@ -163,3 +163,20 @@ def test_concurrent_claim_of_one_ticket_has_one_winner(pg_url: str) -> None:
         assert ticket is not None and ticket.status == "claimed"
         assert ticket.agent == f"agent-{results.index(True)}"
     engine.dispose()
+
+
+def test_concurrent_transfers_of_one_ticket_have_one_winner(pg_url: str) -> None:
+    (ticket_id,) = _make_tickets(pg_url, 1)
+    engine = make_engine(pg_url)
+    with make_session_factory(engine)() as db:
+        assert queue.claim_ticket(db, ticket_id=ticket_id, agent="holder")
+        db.commit()
+    engine.dispose()
+    results = _race(pg_url, 8, lambda db, agent: queue.transfer_ticket(
+        db, ticket_id=ticket_id, from_agent="holder", to_agent=agent))
+    assert results.count(True) == 1  # the others found it no longer held by "holder"
+    engine = make_engine(pg_url)
+    with make_session_factory(engine)() as db:
+        ticket = queue.get_ticket(db, ticket_id=ticket_id)
+        assert ticket is not None and ticket.agent == f"agent-{results.index(True)}"
+    engine.dispose()
