@@ -179,8 +179,8 @@ class Dialogue:
         """Rasa is down and the citizen asks for a person: open the ticket here."""
         assert self.handoff is not None
         ticket = self.handoff(session).request(
-            conv=conv, req=HandoffRequest(conversation_id=conv.id, channel=conv.channel,
-                                          reason="citizen_request_degraded"))
+            HandoffRequest(conversation_id=conv.id, channel=conv.channel,
+                           reason="citizen_request_degraded"), conv=conv)
         logger.info("chat.degraded_handoff ticket=%s", ticket.ticket_id)
         return BotMessage(text=ticket.message, intent="request_human",
                           buttons=[self._hotline_button()])

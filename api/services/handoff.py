@@ -80,9 +80,11 @@ class HandoffService:
         self.clock = clock
 
     # -- the citizen's side ------------------------------------------------------------------
-    def request(self, *, conv: Conversation, req: HandoffRequest) -> HandoffPublic:
-        """Open (or return the already open) ticket; the conversation waits for an agent."""
+    def request(self, req: HandoffRequest, *, conv: Conversation | None = None) -> HandoffPublic:
+        """Open (or return the already open) ticket; the conversation waits for an agent.
+        Without ``conv`` it is ``req``'s (404 when ``conversation_id`` is unknown)."""
         db = self.session
+        conv = conv or self._requester(req)
         ticket = queue.open_ticket_for(db, conversation_id=conv.id)
         if ticket is None:
             ticket = queue.open_ticket(
@@ -179,6 +181,21 @@ class HandoffService:
                                 messages=[message_public(m) for m in msgs])
 
     # -- steps -------------------------------------------------------------------------------
+    def _requester(self, req: HandoffRequest) -> Conversation:
+        if req.conversation_id:
+            conv = convs.get_conversation(self.session, conversation_id=req.conversation_id)
+            if conv is None:
+                raise NotFoundError("Unknown conversation_id.")
+            return conv
+        assert req.sender_id is not None  # the schema requires one of the two
+        # Rasa's sender is our conversation id; other callers may pass the channel's user id.
+        conv = convs.get_conversation(self.session, conversation_id=req.sender_id)
+        if conv is not None:
+            return conv
+        user_hash = self.identity.hash_user(req.channel, req.sender_id)
+        return convs.get_or_create_conversation(self.session, channel=req.channel,
+                                                user_hash=user_hash)
+
     def _claimed(self, ticket: HandoffTicket) -> TicketPublic:
         conv = self._conversation(ticket)
         convs.set_state(self.session, conversation=conv, state=ConversationState.agent)
