@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -67,17 +68,17 @@ def _transcript(session: Session, conv: Conversation, given: Any) -> dict[str, A
     return {"lines": [{"role": m.role, "text": m.text} for m in msgs]}
 
 
+@dataclass
 class HandoffService:
-    def __init__(self, session: Session, *, hours: OfficeHours, channels: ChannelRegistry,
-                 identity: UserIdentity, minutes_per_ticket: int, hotline: str,
-                 clock: Clock = system_clock) -> None:
-        self.session = session
-        self.hours = hours
-        self.channels = channels
-        self.identity = identity
-        self.minutes_per_ticket = minutes_per_ticket
-        self.hotline = hotline
-        self.clock = clock
+    """The desk for one database session (a request's, or a turn's)."""
+
+    session: Session
+    hours: OfficeHours = field(kw_only=True)
+    channels: ChannelRegistry = field(kw_only=True)
+    identity: UserIdentity = field(kw_only=True)
+    minutes_per_ticket: int = field(kw_only=True)
+    hotline: str = field(kw_only=True)
+    clock: Clock = field(default=system_clock, kw_only=True)
 
     # -- the citizen's side ------------------------------------------------------------------
     def request(self, req: HandoffRequest, *, conv: Conversation | None = None) -> HandoffPublic:
