@@ -103,8 +103,11 @@ class EventHub:
             running = None
         if running is self.loop:
             self._fan_out(event)
-        elif not self.loop.is_closed():
+            return
+        try:
             self.loop.call_soon_threadsafe(self._fan_out, event)
+        except RuntimeError:  # the app has stopped: nobody is listening any more
+            logger.debug("events.hub_closed")
 
     def _fan_out(self, event: ConversationEvent) -> None:
         targets = self._topics.get(event.citizen_topic, set()) | self._topics.get(AGENTS, set())
@@ -242,8 +245,12 @@ def install(factory: sessionmaker[Session], bus: EventBus) -> None:
 
     def after_commit(session: Session) -> None:
         events = session.info.pop(PENDING, [])
-        if events:
+        if not events:
+            return
+        try:
             bus.publish(events)
+        except Exception:  # noqa: BLE001 - the change is committed; never fail its caller
+            logger.exception("events.publish_failed")
 
     def after_rollback(session: Session) -> None:
         session.info.pop(PENDING, None)

@@ -121,3 +121,19 @@ def test_an_agent_on_one_worker_reaches_a_citizen_streaming_from_another(
         ("system", "Cán bộ hỗ trợ đã tiếp nhận cuộc trò chuyện. Anh/Chị vui lòng trao đổi tại đây."),
         ("agent", "Chào Anh/Chị, tôi là cán bộ.")]
     assert ("state", {"state": "agent"}) in [(e[1], e[2]) for e in events]
+
+
+def test_a_failing_bus_never_fails_the_commit(client: TestClient) -> None:
+    state = client.app.state.api
+
+    def broken(_events: list[ConversationEvent]) -> None:
+        raise ConnectionError("bus down")
+
+    state.bus.publish = broken  # type: ignore[method-assign]
+    with state.session_factory() as db:
+        conv = convs.get_or_create_conversation(db, channel="web", user_hash="k" * 64)
+        convs.add_message(db, conversation=conv, role=Role.citizen, text="vẫn được lưu")
+        db.commit()
+    with state.session_factory() as db:
+        assert [m.text for m in convs.list_messages(db, conversation_id=conv.id)] == [
+            "vẫn được lưu"]
