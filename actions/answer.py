@@ -37,6 +37,7 @@ INTENT_TO_ASPECT: Dict[str, str] = {
     "ask_who": "who",
     "ask_form": "forms",
 }
+ASPECT_TO_INTENT: Dict[str, str] = {a: i for i, a in INTENT_TO_ASPECT.items()}
 CHOOSE_PROCEDURE = "choose_procedure"
 DEFAULT_ASPECT = "overview"
 
@@ -46,7 +47,7 @@ def _buttons(buttons: List[Button]) -> List[Dict[str, str]]:
 
 
 def answer_metadata(answer: Answer) -> Optional[Dict[str, Any]]:
-    """Citation, procedure and confidence for channels; Rasa's REST output sends it as a
+    """Citation, procedure, confidence and intent for channels; Rasa's REST output sends it as a
     ``custom``-only item after the text, which the API's ``from_rasa`` attaches to that text."""
     metadata: Dict[str, Any] = {}
     if answer.citation:
@@ -56,6 +57,10 @@ def answer_metadata(answer: Answer) -> Optional[Dict[str, Any]]:
                                  "code": answer.procedure.code}
     if answer.confidence is not None:
         metadata["confidence"] = answer.confidence
+    if metadata and answer.aspect in ASPECT_TO_INTENT:
+        # the aspect asked, as its intent: a later "choose procedure" click answers the same
+        # aspect when the API answers alone (Rasa down)
+        metadata["intent"] = ASPECT_TO_INTENT[answer.aspect]
     return metadata or None
 
 

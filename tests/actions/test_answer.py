@@ -239,6 +239,7 @@ async def test_an_answer_carries_citation_procedure_and_confidence_for_channels(
         "procedure": {"id": "dang-ky-khai-sinh", "name": "Đăng ký khai sinh",
                       "code": "1.001193"},
         "confidence": 0.82,
+        "intent": "ask_processing_time",  # the aspect asked, for the API's degraded mode
     }
 
 
