@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from indexer.catalog.schema import CODE_RE, Procedure, Source, SourceKind
+from indexer.catalog.expiry import stated_end
+from indexer.catalog.schema import CODE_RE, Channel, Procedure, Source, SourceKind
 from indexer.portal.record import SOURCES, PortalRecord, RecordError
 from indexer.portal.values import ascii_fold
 
@@ -60,7 +61,8 @@ def to_procedure(record: PortalRecord, *, sources: list[str], today: date) -> Pr
     if not agency:
         agency = MISSING_AGENCY
         unverified.append("agency")
-    for i, channel in enumerate(record.channels):
+    channels, remarks = _fee_periods(record.channels)
+    for i, channel in enumerate(channels):
         if channel.time is None:
             unverified.append(f"channels.{i}.time")
         if channel.fee is None:
@@ -77,7 +79,7 @@ def to_procedure(record: PortalRecord, *, sources: list[str], today: date) -> Pr
         levels=record.levels,  # type: ignore[arg-type]
         agency=agency,
         who=record.who,
-        channels=record.channels,
+        channels=channels,
         documents=record.documents,
         steps=record.steps,
         conditions=record.conditions,
@@ -85,9 +87,26 @@ def to_procedure(record: PortalRecord, *, sources: list[str], today: date) -> Pr
         legal_basis=record.legal_basis,
         updated_at=today,
         source=Source(kind=SourceKind.portal, reference=reference, url=record.url,
-                      checked_at=today, unverified=unverified, remarks=list(record.notes)),
+                      checked_at=today, unverified=unverified,
+                      remarks=[*record.notes, *remarks]),
         example_questions=example_questions(record.name),
     )
+
+
+def _fee_periods(channels: list[Channel]) -> tuple[list[Channel], list[str]]:
+    """A fee text that states one end date ("… đến hết ngày 31/12/2026") gets ``valid_until``,
+    so that after it the rate is not answered as current (the portal states no standard rate:
+    answers then say the rate has changed and give the hotline)."""
+    out, remarks = [], []
+    for channel in channels:
+        end = stated_end(channel.fee.text) if channel.fee is not None else None
+        if channel.fee is not None and end is not None and channel.fee.valid_until is None:
+            channel = channel.model_copy(update={
+                "fee": channel.fee.model_copy(update={"valid_until": end})})
+            remarks.append(f"channels[{channel.kind.value}].fee: valid_until {end.isoformat()} "
+                           "taken from the end date the fee text states")
+        out.append(channel)
+    return out, remarks
 
 
 def is_complete(procedure: Procedure) -> bool:
