@@ -40,6 +40,7 @@ def scoring_module() -> ModuleType:
     spec = importlib.util.spec_from_file_location("province_scoring", ROOT / "indexer" / "evaluate.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
     spec.loader.exec_module(module)
     return module
 
@@ -55,6 +56,23 @@ def override_glossary(searcher: Any, path: Path) -> int:
                                                         for e in glossary.entries)
     searcher.clear_cache()
     return len(glossary.entries)
+
+
+def fit_calibration(ev: ModuleType, searcher: Any, paths: list[Path], out: Path) -> None:
+    """Refit confidence and threshold for this index on development questions. The fusion
+    weights are chosen among the committed ones (accented 0.5/0.25, unaccented 1.0/1.5) and
+    their swap, not over the full grid: the point is the confidence of a larger catalogue."""
+    from indexer.calibration import save_calibration
+
+    questions = [q for path in paths for q in ev.load_questions(path)]
+    cal = ev.calibrate(searcher, questions, alphas=(0.5, 1.0), betas=(0.25, 1.5),
+                       fitted_on=", ".join(f"benchmarks/data/{p.name}" for p in paths)
+                       + f" on {searcher.manifest.get('counts', {}).get('procedures', '?')}-procedure index")
+    model_id = searcher.manifest["model_id"]
+    save_calibration(out, model_id, cal)
+    base = model_id.split("+", 1)[0]
+    if base != model_id:  # a build looks the base model up when the variant has no entry
+        save_calibration(out, base, cal)
 
 
 def summary(ev: ModuleType, outcomes: list[Any]) -> dict[str, Any]:
@@ -79,6 +97,14 @@ def summary(ev: ModuleType, outcomes: list[Any]) -> dict[str, Any]:
         top = o.result.hits[0].procedure_id if o.result.hits else None
         ranked.setdefault(o.question.style or "unspecified", []).append(top in o.expected_ids)
     out["r1_ignoring_abstention"] = {s: round(sum(v) / len(v), 4) for s, v in sorted(ranked.items())}
+    # citizen R@1 by where the labelled record comes from: curated (has aliases) or imported
+    source: dict[str, list[bool]] = {}
+    for o in inscope:
+        if (o.question.style or "").startswith("citizen"):
+            kind = "imported" if all(i.startswith("tthc-") for i in o.expected_ids) else "curated"
+            source.setdefault(kind, []).append(o.rank == 1)
+    out["citizen_r1_by_label_source"] = {k: {"n": len(v), "recall_at_1": round(sum(v) / len(v), 4)}
+                                         for k, v in sorted(source.items())}
     return out
 
 
@@ -87,6 +113,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--index", type=Path, required=True, help="index directory of the profile")
     ap.add_argument("--questions", type=Path, nargs="+", default=SETS)
     ap.add_argument("--glossary", type=Path, help="use this glossary.yaml instead of the index's")
+    ap.add_argument("--calibration", type=Path,
+                    help="use this calibration file's entry for the index's model instead of the "
+                         "manifest's (e.g. indexer/calibration-province.json)")
+    ap.add_argument("--fit-calibration", type=Path, metavar="FILE",
+                    help="first fit confidence and threshold on --fit-on (never the reported "
+                         "sets) and save them to FILE for the index's model")
+    ap.add_argument("--fit-on", type=Path, nargs="+",
+                    default=[DATA / "province_dev.jsonl", DATA / "dev_questions.jsonl"])
     ap.add_argument("--misses", action="store_true", help="list every wrong answer on stderr")
     ap.add_argument("--out", type=Path, help="also write the JSON result here")
     args = ap.parse_args(argv)
@@ -98,6 +132,18 @@ def main(argv: list[str] | None = None) -> int:
     questions = [q for path in args.questions for q in ev.load_questions(path)]
     searcher = Searcher.load(args.index)
     glossary_terms = override_glossary(searcher, args.glossary) if args.glossary else None
+    calibration_source = "manifest"
+    if args.fit_calibration:
+        fit_calibration(ev, searcher, args.fit_on, args.fit_calibration)
+        calibration_source = f"fitted on {', '.join(p.name for p in args.fit_on)}"
+    elif args.calibration:
+        from indexer.calibration import Calibration, load_calibration
+
+        entry = load_calibration(args.calibration, searcher.manifest["model_id"])
+        if entry is None:
+            raise SystemExit(f"{args.calibration} has no entry for {searcher.manifest['model_id']}")
+        searcher.set_calibration(Calibration.from_dict(entry))
+        calibration_source = str(args.calibration)
     started = time.perf_counter()
     outcomes = ev.run(lambda q: searcher.search(q, top_k=5), questions,
                       ev.names_to_ids(searcher.procedures), ev.codes_to_ids(searcher.procedures))
@@ -107,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         "search_code": str(Path(sys.modules["indexer"].__file__ or "").resolve().parent),
         "procedures": len(searcher.procedures), "passages": len(searcher._state.passages),
         "glossary_override": str(args.glossary) if args.glossary else None,
-        "glossary_terms": glossary_terms, "questions": len(questions),
+        "glossary_terms": glossary_terms, "calibration": calibration_source,
+        "threshold": searcher.calibration.threshold, "questions": len(questions),
         "seconds": round(seconds, 1), "overall": ev.metrics(outcomes),
         "styles": ev.style_metrics(outcomes), "targets": summary(ev, outcomes),
     }

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ORDER = ["foundation", "catalog", "profile", "model", "retrieval", "understanding", "api",
-         "channels", "bot", "dossiers"]
+ORDER = ["foundation", "catalog", "profile", "model", "retrieval", "province", "understanding",
+         "api", "channels", "bot", "dossiers"]
 
 
 def main() -> None:
