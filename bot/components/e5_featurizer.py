@@ -186,6 +186,16 @@ class E5DenseFeaturizer(DenseFeaturizer, GraphComponent):
         """Creates the component (see parent class for full docstring)."""
         return cls(config, execution_context.node_name)
 
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> E5DenseFeaturizer:
+        """A trained model being loaded to serve: open the encoder now, so that the server
+        is ready when it says so (opening it takes seconds, which the first citizen would
+        otherwise wait, past the API's Rasa timeout on a busy machine)."""
+        component = cls.create(config, model_storage, resource, execution_context)
+        component._encoder().encode("query: khởi động")
+        return component
+
     def __init__(self, config: Dict[Text, Any], name: Text = "E5DenseFeaturizer") -> None:
         """Checks the configuration and that the model files exist; loads nothing."""
         super().__init__(name, {**self.get_default_config(), **config})

@@ -244,3 +244,19 @@ def test_mean_pooling_aggregates_the_token_rows(
     sequence, sentence = message.get_dense_features(TEXT)
     np.testing.assert_allclose(sentence.features, sequence.features.mean(axis=0, keepdims=True),
                                rtol=1e-5)
+
+
+def test_loading_a_trained_model_opens_the_encoder_at_once() -> None:
+    """``create`` (training) opens nothing; ``load`` (serving) opens the encoder, so the first
+    message is not the one that waits for it."""
+    from unittest.mock import MagicMock
+
+    from bot.components import e5_featurizer as module
+
+    config = E5DenseFeaturizer.get_default_config()
+    key_dir = str(module.resolve_model_dir(config["model_dir"]).resolve())
+    module._ENCODERS.clear()
+    E5DenseFeaturizer.create(config, MagicMock(), MagicMock(), MagicMock())
+    assert not any(k[0] == key_dir for k in module._ENCODERS)
+    E5DenseFeaturizer.load(config, MagicMock(), MagicMock(), MagicMock())
+    assert any(k[0] == key_dir for k in module._ENCODERS)
