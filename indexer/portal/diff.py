@@ -193,7 +193,8 @@ def render_text(report: ImportDiff, *, limit: int = 50) -> str:
     ]
     fields = report.field_counts()
     if fields:
-        lines.append("fields changed: " + ", ".join(f"{f} {n}" for f, n in fields.most_common()))
+        ranked = sorted(fields.items(), key=lambda item: (-item[1], item[0]))  # ties: by name
+        lines.append("fields changed: " + ", ".join(f"{f} {n}" for f, n in ranked))
 
     def section(title: str, rows: list[str]) -> None:
         if not rows:

@@ -28,13 +28,6 @@ QUERIES = ["lam giay khai sinh can gi", "đăng ký kết hôn mất bao lâu", 
            "lệ phí cấp thẻ mới"]
 
 
-@pytest.fixture()
-def knowledge(tmp_path: Path) -> Path:
-    target = tmp_path / "knowledge"
-    shutil.copytree(FIXTURE, target)
-    return target
-
-
 def _build(knowledge: Path, index: Path) -> object:
     """Small fixtures: one change kills a large share of slots, so never compact here."""
     return build_index(knowledge, index, HashingEmbedder(32), progress=False, compact_share=1.0)

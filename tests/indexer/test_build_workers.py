@@ -9,27 +9,19 @@ from indexer.bm25 import bag_of
 from indexer.build_workers import encode_and_tokenize
 from indexer.embedding import HashingEmbedder
 from indexer.text import lexical_tokens
+from tests.indexer.conftest import CountingEmbedder
 
 TEXTS = ["Đăng ký khai sinh: hồ sơ gồm tờ khai", "Đăng ký kết hôn: lệ phí miễn phí",
          "Cấp lại giấy chứng nhận bị mất", "Đăng ký khai sinh: hồ sơ gồm tờ khai",
          "Thẻ thư viện điện tử", "Tra cứu hồ sơ trực tuyến ở đâu"] * 3
 
 
-class CountingEmbedder(HashingEmbedder):
-    def __init__(self) -> None:
-        super().__init__(16)
-        self.seen: list[str] = []
-
-    def encode_passages(self, texts, *, progress=False):  # type: ignore[override]
-        self.seen.extend(texts)
-        return super().encode_passages(texts)
-
-
-def test_each_distinct_text_is_encoded_once_in_order() -> None:
-    embedder = CountingEmbedder()
+def test_each_distinct_text_is_encoded_once_in_order(counting_embedder: CountingEmbedder) -> None:
+    embedder = counting_embedder
     work = encode_and_tokenize(embedder, TEXTS, TEXTS[:4], workers=1)
     assert sorted(embedder.seen) == sorted(set(TEXTS))
-    np.testing.assert_allclose(work.vectors, HashingEmbedder(16).encode_passages(TEXTS))
+    expected = HashingEmbedder(counting_embedder.dim).encode_passages(TEXTS)
+    np.testing.assert_allclose(work.vectors, expected)
     assert work.bags == [bag_of(lexical_tokens(t)) for t in TEXTS[:4]]
 
 

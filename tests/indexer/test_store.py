@@ -13,25 +13,10 @@ from indexer.snapshot import catalog_files_hash
 from indexer.catalog.loader import load_catalog
 from indexer.embedding import HashingEmbedder
 from indexer.errors import IndexerError, IndexNotFoundError
+from tests.indexer.conftest import CountingEmbedder
 
 FIXTURE = Path(__file__).parent / "fixtures" / "search_small"
 
-
-class CountingEmbedder(HashingEmbedder):
-    def __init__(self) -> None:
-        super().__init__(32)
-        self.encoded: list[str] = []
-
-    def encode_passages(self, texts, *, progress=False):  # type: ignore[override]
-        self.encoded.extend(texts)
-        return super().encode_passages(texts)
-
-
-@pytest.fixture()
-def knowledge(tmp_path: Path) -> Path:
-    target = tmp_path / "knowledge"
-    shutil.copytree(FIXTURE, target)
-    return target
 
 
 def test_build_writes_a_complete_version_and_publishes_it(knowledge: Path, tmp_path: Path) -> None:
@@ -64,18 +49,19 @@ def test_second_build_is_a_noop_when_nothing_changed(knowledge: Path, tmp_path: 
     assert not other_model.noop and other_model.encoded == other_model.passages
 
 
-def test_incremental_build_reencodes_only_changed_passages(knowledge: Path, tmp_path: Path) -> None:
+def test_incremental_build_reencodes_only_changed_passages(
+        knowledge: Path, tmp_path: Path, counting_embedder: CountingEmbedder) -> None:
     index = tmp_path / "index"
     build_index(knowledge, index, HashingEmbedder(32), progress=False)
     path = knowledge / "procedures" / "dang-ky-ket-hon.yaml"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("example_questions:\n", "example_questions:\n- kết hôn cần gì nhỉ\n"),
                     encoding="utf-8")
-    embedder = CountingEmbedder()
+    embedder = counting_embedder
     result = build_index(knowledge, index, embedder, progress=False)
     assert result.changes.amended == ["dang-ky-ket-hon"] and not result.changes.added
     assert 1 <= result.encoded < 5 and result.reused == result.passages - result.encoded
-    assert "kết hôn cần gì nhỉ" in embedder.encoded
+    assert "kết hôn cần gì nhỉ" in embedder.seen
     # reused vectors are the same as freshly computed ones
     import faiss
 
