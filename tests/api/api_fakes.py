@@ -188,3 +188,10 @@ def make_settings(tmp_path: Path, **overrides: object) -> ApiSettings:
     }
     values.update(overrides)
     return ApiSettings(**values)  # type: ignore[arg-type]
+
+
+def ask_answer(client: Any, **body: object) -> dict[str, Any]:
+    """``POST /v1/answer`` with ``body``; the JSON of a 200 answer (anything else fails)."""
+    resp = client.post("/v1/answer", json=body)
+    assert resp.status_code == 200, resp.text
+    return resp.json()  # type: ignore[no-any-return]

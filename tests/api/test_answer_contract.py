@@ -7,12 +7,9 @@ from fastapi.testclient import TestClient
 
 from api.schemas.answer import AnswerPublic
 from api.services.composer import ASPECT_INTENT, INTENT_ASPECT
+from api_fakes import ask_answer
 
-
-def ask(client: TestClient, **body: object) -> dict:
-    resp = client.post("/v1/answer", json=body)
-    assert resp.status_code == 200, resp.text
-    return resp.json()
+ask = ask_answer
 
 
 def test_new_fields_on_every_status(client: TestClient) -> None:

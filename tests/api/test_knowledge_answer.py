@@ -7,11 +7,9 @@ import re
 
 from fastapi.testclient import TestClient
 
+from api_fakes import ask_answer
 
-def ask(client: TestClient, **body: object) -> dict:
-    resp = client.post("/v1/answer", json=body)
-    assert resp.status_code == 200, resp.text
-    return resp.json()
+ask = ask_answer
 
 
 def test_documents_answer_has_citation_and_other_aspects(client: TestClient) -> None:
