@@ -35,6 +35,11 @@ _DISTRICT_RE = re.compile(
 )
 
 
+def names_district_level(name: str) -> bool:
+    """The name names the district level (cấp huyện) as a level, not as a place."""
+    return bool(_DISTRICT_RE.search(name))
+
+
 class ProvinceListError(IndexerError):
     """The province list cannot be read or has no recognisable header."""
 
@@ -52,7 +57,7 @@ class ListedRow:
     @property
     def district_level(self) -> bool:
         """The listed name still names the district level abolished on 1 July 2025."""
-        return bool(_DISTRICT_RE.search(self.name))
+        return names_district_level(self.name)
 
     @property
     def is_test(self) -> bool:

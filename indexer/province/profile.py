@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 
 from indexer.catalog.schema import Procedure
-from indexer.province.listing import ListedRow, ProvinceList
+from indexer.province.listing import ProvinceList, names_district_level
 from vntext import fold_lower
 
 SERVED = ("curated", "imported", "renamed")
@@ -105,10 +105,6 @@ def _names_index(imported: dict[str, Procedure]) -> dict[str, list[Procedure]]:
     return index
 
 
-def _mentions_district(procedure: Procedure) -> bool:
-    return ListedRow(0, "", None, procedure.name).district_level
-
-
 def build_profile(name: str, listing: ProvinceList, *, imported: dict[str, Procedure],
                   curated: list[Procedure], include_unlisted_curated: bool = True) -> Profile:
     """Choose the province's procedures. ``imported`` is keyed by code (``import-portal``);
@@ -140,13 +136,13 @@ def build_profile(name: str, listing: ProvinceList, *, imported: dict[str, Proce
         elif row.code in imported:
             record = imported[row.code]
             out.outcome = "imported"
-            if _mentions_district(record):
+            if names_district_level(record.name):
                 out.outcome, record = "pre_reform_record", None
                 out.note = "the portal record still names cấp huyện"
         else:
             matches = [p for p in by_name.get(name_key(row.name), ())
                        if same_field(row.field, p.field)]
-            if len(matches) == 1 and not _mentions_district(matches[0]):
+            if len(matches) == 1 and not names_district_level(matches[0].name):
                 record, out.outcome = matches[0], "renamed"
                 out.note = f"listed code {row.code} not in the import; same name and field"
             elif len(matches) > 1:
