@@ -1,4 +1,7 @@
-"""Masking of phone numbers and ID numbers (CCCD 12 digits, CMND 9 digits) in log records."""
+"""Masking of phone numbers and ID numbers (CCCD 12 digits, CMND 9 digits) in log records
+and stored text, as citizens type them: run together ("001203004567"), in groups
+("001 203 004 567", "0912.345.678"), with the area code in brackets ("(091) 234-5678"), and
+the 11-digit mobile numbers of before 2018 ("0168 123 4567")."""
 
 from __future__ import annotations
 
@@ -6,11 +9,16 @@ import logging
 import re
 from collections.abc import Mapping
 
-# Order matters: 12-digit CCCD before 10-digit phones before 9-digit CMND.
+_SEP = r"[ .\-]?"
+# Order matters: 12-digit CCCD before phones (10 or 11 digits) before 9-digit CMND.
 _PATTERNS = [
-    (re.compile(r"(?<!\d)\d{12}(?!\d)"), "[CCCD]"),
-    (re.compile(r"(?<![\d+])(?:\+84|84|0)(?:[ .-]?\d){9}(?!\d)"), "[PHONE]"),
-    (re.compile(r"(?<!\d)\d{9}(?!\d)"), "[CMND]"),
+    (re.compile(r"(?<![\w+])\d(?:" + _SEP + r"\d){11}(?!\d)"), "[CCCD]"),  # not "H12-250101-0001"
+    (re.compile(r"\(\s*(?:\+?84|0)\d{1,3}\s*\)" + _SEP + r"\d(?:" + _SEP + r"\d){5,7}(?!\d)"),
+     "[PHONE]"),
+    (re.compile(r"(?<![\d+])(?:\+84|84|0)(?:" + _SEP + r"\d){9,10}(?!\d)"), "[PHONE]"),
+    # 9 digits run together, or in three groups of three separated by spaces (with dots they
+    # would be an amount of money: "150.000.000")
+    (re.compile(r"(?<![\d+.,])(?:\d{9}|\d{3} \d{3} \d{3})(?![\d.,])"), "[CMND]"),
 ]
 
 

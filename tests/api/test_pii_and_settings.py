@@ -21,6 +21,17 @@ from api.settings import ApiSettings
     ("CCCD 001203004567", "CCCD [CCCD]"),
     ("CMND 123456789", "CMND [CMND]"),
     ("tổng đài 1022, mã 1.001193", "tổng đài 1022, mã 1.001193"),
+    ("số CCCD 001 203 004 567 ạ", "số CCCD [CCCD] ạ"),
+    ("căn cước 001.203.004.567", "căn cước [CCCD]"),
+    ("sđt cũ 01681234567", "sđt cũ [PHONE]"),
+    ("số cũ 0168 123 4567", "số cũ [PHONE]"),
+    ("+84 168 123 4567", "[PHONE]"),
+    ("gọi (091) 234-5678 nhé", "gọi [PHONE] nhé"),
+    ("(024) 3825 1234", "[PHONE]"),
+    ("CMND 123 456 789", "CMND [CMND]"),
+    ("hai số 0912 345 678 và 0987 654 321", "hai số [PHONE] và [PHONE]"),
+    ("lệ phí 150.000.000 đồng, ngày 12/03/2026", "lệ phí 150.000.000 đồng, ngày 12/03/2026"),
+    ("hồ sơ 000.00.19.H12-250101-0001", "hồ sơ 000.00.19.H12-250101-0001"),
 ])
 def test_mask_pii(raw: str, masked: str) -> None:
     assert mask_pii(raw) == masked
