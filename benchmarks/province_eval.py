@@ -58,21 +58,38 @@ def override_glossary(searcher: Any, path: Path) -> int:
     return len(glossary.entries)
 
 
-def fit_calibration(ev: ModuleType, searcher: Any, paths: list[Path], out: Path) -> None:
-    """Refit confidence and threshold for this index on development questions. The fusion
-    weights are chosen among the committed ones (accented 0.5/0.25, unaccented 1.0/1.5) and
-    their swap, not over the full grid: the point is the confidence of a larger catalogue."""
-    from indexer.calibration import save_calibration
+def fit_calibration(ev: ModuleType, searcher: Any, paths: list[Path], out: Path,
+                    max_inscope_abstain: float = 0.05) -> Any:
+    """Fit the profile calibration (confidence over ``PROFILE_FEATURES`` and the threshold) on
+    development questions and save it to the ``profile_models`` section of ``out`` for the
+    index's model. The fusion weights stay those of the index's calibration: only confidence
+    and abstention are fitted, on the profile's own index. Returns the fitted calibration."""
+    from indexer.calibration import (PROFILE_FEATURES, PROFILE_MODELS, Calibration,
+                                     fit_calibration as fit, save_calibration)
 
+    base = searcher.calibration
+    searcher.set_calibration(Calibration(**{**base.to_dict(), "threshold": -1.0}))
     questions = [q for path in paths for q in ev.load_questions(path)]
-    cal = ev.calibrate(searcher, questions, alphas=(0.5, 1.0), betas=(0.25, 1.5),
-                       fitted_on=", ".join(f"benchmarks/data/{p.name}" for p in paths)
-                       + f" on {searcher.manifest.get('counts', {}).get('procedures', '?')}-procedure index")
+    outcomes = ev.run(lambda q: searcher.search(q, top_k=5), questions,
+                      ev.names_to_ids(searcher.procedures), ev.codes_to_ids(searcher.procedures))
+    rows, labels, inscope = [], [], []
+    for o in outcomes:
+        if o.result.not_served is not None or not o.result.hits:
+            continue  # abstains whatever the confidence says
+        rows.append(o.result.hits[0].features)
+        labels.append(int(o.rank == 1))
+        inscope.append(o.question.in_scope)
+    n = searcher.manifest.get("counts", {}).get("procedures", "?")
+    cal = fit(rows, labels, inscope, alpha=base.alpha, beta=base.beta,
+              alpha_plain=base.alpha_plain, beta_plain=base.beta_plain,
+              fitted_on=", ".join(f"benchmarks/data/{p.name}" for p in paths)
+              + f" on the {n}-procedure profile index", features=PROFILE_FEATURES,
+              max_inscope_abstain=max_inscope_abstain)
+    cal = Calibration(**{**cal.to_dict(), "unserved_margin": base.unserved_margin})
     model_id = searcher.manifest["model_id"]
-    save_calibration(out, model_id, cal)
-    base = model_id.split("+", 1)[0]
-    if base != model_id:  # a build looks the base model up when the variant has no entry
-        save_calibration(out, base, cal)
+    save_calibration(out, model_id.split("+", 1)[0], cal, section=PROFILE_MODELS)
+    searcher.set_calibration(cal)
+    return cal
 
 
 def summary(ev: ModuleType, outcomes: list[Any]) -> dict[str, Any]:
@@ -97,6 +114,12 @@ def summary(ev: ModuleType, outcomes: list[Any]) -> dict[str, Any]:
         top = o.result.hits[0].procedure_id if o.result.hits else None
         ranked.setdefault(o.question.style or "unspecified", []).append(top in o.expected_ids)
     out["r1_ignoring_abstention"] = {s: round(sum(v) / len(v), 4) for s, v in sorted(ranked.items())}
+    # abstentions that said "not in this catalogue" (a procedure known but not served matched)
+    told: dict[str, list[bool]] = {}
+    for o in outcomes:
+        told.setdefault(o.question.style or "unspecified", []).append(
+            getattr(o.result, "not_served", None) is not None)
+    out["not_served_rate"] = {s: round(sum(v) / len(v), 4) for s, v in sorted(told.items())}
     # citizen R@1 by where the labelled record comes from: curated (has aliases) or imported
     source: dict[str, list[bool]] = {}
     for o in inscope:
@@ -115,12 +138,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--glossary", type=Path, help="use this glossary.yaml instead of the index's")
     ap.add_argument("--calibration", type=Path,
                     help="use this calibration file's entry for the index's model instead of the "
-                         "manifest's (e.g. indexer/calibration-province.json)")
+                         "manifest's (its profile_models entry when it has one, see --section)")
+    ap.add_argument("--section", choices=("profile_models", "models"), default="profile_models",
+                    help="the --calibration file's section to read (default: profile_models, "
+                         "falling back to models)")
     ap.add_argument("--fit-calibration", type=Path, metavar="FILE",
-                    help="first fit confidence and threshold on --fit-on (never the reported "
-                         "sets) and save them to FILE for the index's model")
-    ap.add_argument("--fit-on", type=Path, nargs="+",
-                    default=[DATA / "province_dev.jsonl", DATA / "dev_questions.jsonl"])
+                    help="first fit the profile calibration on --fit-on (never the reported "
+                         "sets) and save it to FILE's profile_models section for the index's "
+                         "model (e.g. indexer/calibration.json; then rebuild the profile index)")
+    ap.add_argument("--fit-on", type=Path, nargs="+", default=[DATA / "province_dev.jsonl"])
     ap.add_argument("--misses", action="store_true", help="list every wrong answer on stderr")
     ap.add_argument("--out", type=Path, help="also write the JSON result here")
     args = ap.parse_args(argv)
@@ -137,11 +163,15 @@ def main(argv: list[str] | None = None) -> int:
         fit_calibration(ev, searcher, args.fit_on, args.fit_calibration)
         calibration_source = f"fitted on {', '.join(p.name for p in args.fit_on)}"
     elif args.calibration:
-        from indexer.calibration import Calibration, load_calibration
+        from indexer.calibration import MODELS, Calibration, load_calibration
 
-        entry = load_calibration(args.calibration, searcher.manifest["model_id"])
+        model_id = searcher.manifest["model_id"]
+        entry = None
+        for section in dict.fromkeys((args.section, MODELS)):
+            for mid in dict.fromkeys((model_id, model_id.split("+", 1)[0])):
+                entry = entry or load_calibration(args.calibration, mid, section)
         if entry is None:
-            raise SystemExit(f"{args.calibration} has no entry for {searcher.manifest['model_id']}")
+            raise SystemExit(f"{args.calibration} has no entry for {model_id}")
         searcher.set_calibration(Calibration.from_dict(entry))
         calibration_source = str(args.calibration)
     started = time.perf_counter()
@@ -166,7 +196,9 @@ def main(argv: list[str] | None = None) -> int:
         for o in outcomes:
             wrong = (not o.result.abstain) if not o.question.in_scope else o.rank != 1
             if wrong:
-                got = "ABSTAIN" if o.result.abstain else (
+                ns = getattr(o.result, "not_served", None)
+                got = f"NOT SERVED {ns.name[:60]} [{ns.code}]" if ns is not None else \
+                    "ABSTAIN" if o.result.abstain else (
                     f"{o.result.hits[0].name[:70]} [{o.result.hits[0].code}]" if o.result.hits else "-")
                 want = f"{(o.question.procedure or '')[:60]} [{o.question.code}]" \
                     if o.question.in_scope else "abstain"

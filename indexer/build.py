@@ -33,7 +33,7 @@ import numpy as np
 from indexer import dense, store
 from indexer.bm25 import BM25Index
 from indexer.build_workers import _encode  # noqa: F401  (re-exported for benchmarks)
-from indexer.catalog.loader import Catalog
+from indexer.catalog.loader import UNSERVED_FILE, Catalog
 from indexer.catalog.schema import FaqEntry, Procedure
 from indexer.dense import HNSW_MIN_PASSAGES, dense_index  # noqa: F401  (re-exported)
 from indexer.embedding import Embedder
@@ -127,19 +127,26 @@ def changes_between(old: dict[str, Any] | None, hashes: dict[str, str],
     return report
 
 
-def calibration_for(calibration_file: Path | None, embedder: Embedder) -> dict[str, Any] | None:
+def calibration_for(calibration_file: Path | None, embedder: Embedder, *,
+                    profile: bool = False) -> dict[str, Any] | None:
     """The committed calibration for this exact model id, else for the model (a calibration
-    is fitted per model; the passage encoder only moves dense scores a little)."""
-    from indexer.calibration import load_calibration
+    is fitted per model; the passage encoder only moves dense scores a little). ``profile``:
+    a catalogue with procedures known but not served takes the ``profile_models`` entry when
+    the file has one (see ``indexer.calibration``), else the ordinary one."""
+    from indexer.calibration import MODELS, PROFILE_MODELS, load_calibration
 
     if calibration_file is None:
         return None
     base = getattr(embedder, "calibration_id", embedder.model_id)
-    if base != embedder.model_id and Path(calibration_file).exists():
-        models = json.loads(Path(calibration_file).read_text(encoding="utf-8")).get("models", {})
-        if embedder.model_id in models:
-            return models[embedder.model_id]
-    return load_calibration(calibration_file, base)
+    data = (json.loads(Path(calibration_file).read_text(encoding="utf-8"))
+            if Path(calibration_file).exists() else {})
+    sections = [PROFILE_MODELS, MODELS] if profile else [MODELS]
+    for section in sections:
+        entries = data.get(section, {})
+        for model_id in dict.fromkeys((embedder.model_id, base)):
+            if model_id in entries:
+                return entries[model_id]
+    return load_calibration(calibration_file, base)  # None, with the warning
 
 
 def build_index(
@@ -162,7 +169,8 @@ def build_index(
 
     started = time.perf_counter()
     index_dir = Path(index_dir)
-    calibration = calibration_for(calibration_file, embedder)
+    calibration = calibration_for(calibration_file, embedder,
+                                  profile=(Path(knowledge_dir) / UNSERVED_FILE).exists())
     old = store.current_manifest(index_dir)
     hashes = file_hashes(knowledge_dir)
     files_hash = combined_hash(hashes)

@@ -72,7 +72,8 @@ def compact_parts(knowledge_dir: Path, previous: Path | None, old: dict[str, Any
         dense=dense.dense_index(vectors), bm25=bm25, snapshot=snapshot_of(catalog),
         counts={"procedures": len(catalog.procedures), "faqs": len(catalog.faqs),
                 "passages": n,
-                "glossary": len(catalog.glossary.entries) if catalog.glossary else 0},
+                "glossary": len(catalog.glossary.entries) if catalog.glossary else 0,
+                **({"unserved": len(catalog.unserved)} if catalog.unserved else {})},
         procedure_hashes={p.id: item_hash(p) for p in catalog.procedures},
         abolished=[p.id for p in catalog.procedures if not p.is_current],
         encoded=len(todo_vec), encode_seconds=work.seconds)

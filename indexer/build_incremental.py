@@ -44,9 +44,10 @@ def _slot_keys(lines: list[str]) -> list[tuple[str, str, str] | None]:
 
 
 def _owner_of(rel: str, line: str | None) -> tuple[str, str] | None:
-    """(kind, id) of the item a snapshot line holds (the glossary has no passages)."""
+    """(kind, id) of the item a snapshot line holds (the glossary has no passages; the unserved
+    list never gets here, see ``incremental_parts``)."""
     kind = kind_of_file(rel)
-    if line is None or kind == "glossary":
+    if line is None or kind in ("glossary", "unserved"):
         return None
     return (PROCEDURE if kind == "procedure" else FAQ), json.loads(line)["item"]["id"]
 
@@ -62,6 +63,10 @@ def incremental_parts(knowledge_dir: Path, previous: Path, old: dict[str, Any],
     gone = [rel for rel in old_hashes if rel not in hashes]
     old_lines = snapshot_lines(previous)
     if not old_lines and old_hashes:
+        return None
+    if any(kind_of_file(rel) == "unserved" for rel in [*changed, *gone]):
+        # one file, thousands of owners: a compact build, which still reuses every vector
+        # whose passage is unchanged (the list only changes with a new portal import)
         return None
     items: dict[str, Procedure | FaqEntry | Any] = {
         rel: parse_file(Path(knowledge_dir) / rel, kind_of_file(rel)) for rel in changed}
@@ -132,8 +137,9 @@ def incremental_parts(knowledge_dir: Path, previous: Path, old: dict[str, Any],
 
 
 def _snapshot_order(hashes: dict[str, str]) -> list[str]:
-    """Procedures, then FAQ, then the glossary, each by file name (as ``load_catalog``)."""
-    rank = {"procedure": 0, "faq": 1, "glossary": 2}
+    """Procedures, FAQ, the glossary, then the unserved list, each by file name (as
+    ``load_catalog``)."""
+    rank = {"procedure": 0, "faq": 1, "glossary": 2, "unserved": 3}
     return sorted(hashes, key=lambda rel: (rank[kind_of_file(rel)], rel))
 
 

@@ -4,6 +4,13 @@ and the abstention threshold, fitted on the dev questions (``python -m indexer e
 
 The build copies the entry for its model into the manifest, so a published index always
 carries the calibration it is served with.
+
+A catalogue that also knows the procedures it does not serve (a province profile's
+``unserved.yaml``) is calibrated separately, in the file's ``profile_models`` section: its
+records are mostly imported (no aliases, so right answers match by name less strongly than in
+the curated catalogue) and it has one more signal, ``served_gap`` (how far the best served
+procedure scores above the best unserved one). ``benchmarks/province_eval.py
+--fit-calibration`` fits it on the province development split.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 FEATURES = ("fused", "dense", "lex", "name", "fused_margin", "dense_margin", "lex_margin",
             "name_margin")
+PROFILE_FEATURES = (*FEATURES, "served_gap")
+MODELS, PROFILE_MODELS = "models", "profile_models"  # sections of the calibration file
 MODE_FEATURES = {
     "hybrid": FEATURES,
     "dense": ("dense", "dense_margin"),
@@ -45,6 +54,9 @@ class Calibration:
     bias: float = 0.0
     threshold: float = 0.5
     fitted_on: str | None = None  # description of the data it was fitted on
+    # abstain as "not served here" when a procedure known but not served (a province profile's
+    # unserved.yaml) scores this much above the best served one; None: never
+    unserved_margin: float | None = 0.0
 
     def weights_for(self, plain: bool) -> tuple[float, float]:
         """(alpha, beta) for a query with (``plain`` False) or without diacritics."""
@@ -62,29 +74,33 @@ class Calibration:
     def to_dict(self) -> dict[str, Any]:
         return {"alpha": self.alpha, "beta": self.beta, "alpha_plain": self.alpha_plain,
                 "beta_plain": self.beta_plain, "weights": self.weights, "mean": self.mean, "std": self.std,
-                "bias": self.bias, "threshold": self.threshold, "fitted_on": self.fitted_on}
+                "bias": self.bias, "threshold": self.threshold, "fitted_on": self.fitted_on,
+                "unserved_margin": self.unserved_margin}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Calibration:
         return cls(**data) if data else cls()
 
 
-def load_calibration(path: Path | None, model_id: str) -> dict[str, Any] | None:
+def load_calibration(path: Path | None, model_id: str,
+                     section: str = MODELS) -> dict[str, Any] | None:
     """The committed calibration entry for ``model_id`` (None when there is none)."""
     if path is None or not Path(path).exists():
         return None
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    entry = data.get("models", {}).get(model_id)
+    entry = data.get(section, {}).get(model_id)
     if entry is None:
-        logger.warning("calibration.missing", extra={"model_id": model_id, "file": str(path)})
+        logger.warning("calibration.missing", extra={"model_id": model_id, "file": str(path),
+                                                     "section": section})
     return entry
 
 
-def save_calibration(path: Path, model_id: str, calibration: Calibration) -> None:
+def save_calibration(path: Path, model_id: str, calibration: Calibration,
+                     section: str = MODELS) -> None:
     data: dict[str, Any] = {"models": {}}
     if Path(path).exists():
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-    data.setdefault("models", {})[model_id] = calibration.to_dict()
+    data.setdefault(section, {})[model_id] = calibration.to_dict()
     Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                           encoding="utf-8")
 

@@ -1,5 +1,7 @@
-"""Cut the catalogue into passages: one per procedure aspect, one per example question, and
-one per FAQ entry (plus its alternative questions). Each passage has a content-hash id.
+"""Cut the catalogue into passages: one per procedure aspect, one per example question, one
+per FAQ entry (plus its alternative questions), and one per procedure known but not served
+(kind ``unserved``: its name, field, level and who, shaped like an overview, so a question
+about it can be recognised). Each passage has a content-hash id.
 
 The passage text is composed from catalogue fields only; it is what the encoders and BM25 see
 and what ``search`` shows as the matched evidence.
@@ -12,10 +14,12 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 from indexer.catalog.loader import Catalog
-from indexer.catalog.schema import Channel, ChannelKind, FaqEntry, Fee, Procedure, ProcessingTime
+from indexer.catalog.schema import (Channel, ChannelKind, FaqEntry, Fee, Procedure, ProcessingTime,
+                                    UnservedProcedure)
 
 PROCEDURE = "procedure"
 FAQ = "faq"
+UNSERVED = "unserved"  # a procedure known (portal import) but not served by this catalogue
 EXAMPLES = "examples"  # aspect of passages made of example questions (for matching only)
 
 CHANNEL_LABEL = {
@@ -35,8 +39,8 @@ COPY_LABEL = {
 @dataclass(frozen=True)
 class Passage:
     id: str  # sha256 of kind, owner, aspect and text (first 16 hex digits)
-    kind: str  # "procedure" | "faq"
-    owner_id: str  # procedure id or FAQ id
+    kind: str  # "procedure" | "faq" | "unserved"
+    owner_id: str  # procedure id, FAQ id or (unserved) the official code
     aspect: str  # overview, documents, time, fee, place, online, steps, ... | faq | examples
     text: str
 
@@ -132,16 +136,23 @@ def _status_sentence(p: Procedure) -> str:
     return f" Thủ tục này đã bị bãi bỏ từ ngày {date}."
 
 
+def _overview(name: str, aliases: list[str], field: str, levels: list[str],
+              who: str | None) -> str:
+    text = name
+    if aliases:
+        text += ". Tên gọi khác: " + "; ".join(aliases)
+    text += f". Lĩnh vực: {field}."
+    if levels:
+        text += f" Cấp thực hiện: {', '.join(levels)}."
+    if who:
+        text += f" Đối tượng thực hiện: {who}."
+    return text
+
+
 def procedure_aspects(p: Procedure) -> Iterator[tuple[str, str]]:
     """(aspect, text) pairs for one procedure; empty aspects are left out."""
     head = p.name
-    overview = head
-    if p.aliases:
-        overview += ". Tên gọi khác: " + "; ".join(p.aliases)
-    overview += f". Lĩnh vực: {p.field}. Cấp thực hiện: {', '.join(p.levels)}."
-    if p.who:
-        overview += f" Đối tượng thực hiện: {p.who}."
-    yield "overview", overview + _status_sentence(p)
+    yield "overview", _overview(p.name, p.aliases, p.field, p.levels, p.who) + _status_sentence(p)
     if p.documents:
         docs = []
         for d in p.documents:
@@ -196,11 +207,19 @@ def faq_passages(entry: FaqEntry) -> list[Passage]:
     return out
 
 
+def unserved_passage(u: UnservedProcedure) -> Passage:
+    """The one passage of a procedure known but not served: written like the overview of an
+    imported record (which has no aliases), so the two compete on equal terms."""
+    return make_passage(UNSERVED, u.code, "overview",
+                        _overview(u.name, [], u.field, u.levels, u.who))
+
+
 def build_passages(catalog: Catalog) -> list[Passage]:
-    """All passages of a catalogue in a stable order (procedures, then FAQ)."""
+    """All passages of a catalogue in a stable order (procedures, FAQ, then unserved)."""
     passages: list[Passage] = []
     for procedure in catalog.procedures:
         passages.extend(procedure_passages(procedure))
     for entry in catalog.faqs:
         passages.extend(faq_passages(entry))
+    passages.extend(unserved_passage(u) for u in catalog.unserved)
     return passages

@@ -1,5 +1,11 @@
 """Hybrid ranking over one loaded index version: candidates from FAISS and BM25, scores
-grouped per procedure (or FAQ entry), fused, filtered, and given a calibrated confidence."""
+grouped per procedure (or FAQ entry), fused, filtered, and given a calibrated confidence.
+
+A province profile's index also holds one passage per procedure known but not served
+(``unserved``). They are scored like procedures and never returned as hits; when the best of
+them beats the best served procedure by the calibration's ``unserved_margin``, the result
+abstains and names it (``SearchResult.not_served``): the question is about a procedure this
+catalogue does not serve, not about its nearest served neighbour."""
 
 from __future__ import annotations
 
@@ -12,9 +18,10 @@ import numpy as np
 
 from indexer.bm25 import BM25Index
 from indexer.calibration import Calibration
-from indexer.catalog.schema import FaqEntry, Glossary, Procedure, StatusKind
-from indexer.passages import EXAMPLES, FAQ, PROCEDURE, Passage
-from indexer.results import FaqHit, ProcedureHit, SearchFilters, SearchResult
+from indexer.catalog.schema import (FaqEntry, Glossary, Procedure, StatusKind, UnservedList,
+                                    UnservedProcedure)
+from indexer.passages import EXAMPLES, FAQ, PROCEDURE, UNSERVED, Passage
+from indexer.results import FaqHit, NotServedHit, ProcedureHit, SearchFilters, SearchResult
 from indexer.store import read_manifest
 from indexer.text import GlossaryIndex, fold, normalize, sound_key, syllables
 
@@ -37,24 +44,28 @@ class IndexState:
     glossary: GlossaryIndex
     calibration: Calibration
     by_owner: dict[tuple[str, str], list[int]] = field(default_factory=dict)
-    _names: dict[str, list[tuple[frozenset[str], dict[str, float], float]]] = field(
+    unserved: dict[str, UnservedProcedure] = field(default_factory=dict)  # by code
+    _names: dict[tuple[str, str], list[tuple[frozenset[str], dict[str, float], float]]] = field(
         default_factory=dict)
 
     def key_idf(self, key: str) -> float:
         idx = self.bm25.vocab.get("~" + key)
         return self.bm25.unseen_idf if idx is None else float(self.bm25.idf[idx])
 
-    def name_match(self, procedure_id: str, query_keys: set[str]) -> float:
+    def name_match(self, procedure_id: str, query_keys: set[str], kind: str = PROCEDURE) -> float:
         """How completely the query names the procedure: over its name and aliases, the best
-        IDF-weighted share of the name's syllables (by sound key) that the query contains."""
-        names = self._names.get(procedure_id)
+        IDF-weighted share of the name's syllables (by sound key) that the query contains.
+        ``kind`` UNSERVED: ``procedure_id`` is the code of a procedure known but not served."""
+        names = self._names.get((kind, procedure_id))
         if names is None:
             names = []
-            for name in self.procedures[procedure_id].all_names():
+            all_names = (self.procedures[procedure_id].all_names() if kind == PROCEDURE
+                         else [self.unserved[procedure_id].name])
+            for name in all_names:
                 keys = frozenset(sound_key(s) for s in syllables(name))
                 idf = {k: self.key_idf(k) for k in keys}
                 names.append((keys, idf, sum(idf.values())))
-            self._names[procedure_id] = names
+            self._names[(kind, procedure_id)] = names
         best = 0.0
         for keys, idf, total in names:
             if total:
@@ -66,6 +77,7 @@ class IndexState:
         """Load a version (format 2, or format 1 written before incremental builds)."""
         import faiss
 
+        from indexer.catalog.loader import UNSERVED_FILE
         from indexer.dense import LiveDense, stored_vectors
         from indexer.snapshot import read_items
 
@@ -80,10 +92,13 @@ class IndexState:
         procedures: dict[str, Procedure] = {}
         faqs: dict[str, FaqEntry] = {}
         glossary = GlossaryIndex.empty()
+        unserved: dict[str, UnservedProcedure] = {}
         for rel, item in read_items(vdir).items():
             if rel == "glossary.yaml":
                 g = Glossary.model_validate(item)
                 glossary = GlossaryIndex.from_pairs((e.term, e.canonical) for e in g.entries)
+            elif rel == UNSERVED_FILE:
+                unserved = {u.code: u for u in UnservedList.model_validate(item).procedures}
             elif rel.startswith("procedures/"):
                 procedures[item["id"]] = Procedure.model_validate(item)
             else:
@@ -94,7 +109,7 @@ class IndexState:
                 by_owner.setdefault((p.kind, p.owner_id), []).append(i)
         return cls(manifest["version"], manifest, passages, dense, stored_vectors(index),
                    bm25, procedures, faqs, glossary,
-                   Calibration.from_dict(manifest.get("calibration")), by_owner)
+                   Calibration.from_dict(manifest.get("calibration")), by_owner, unserved)
 
 
 @dataclass
@@ -199,34 +214,58 @@ def rank(state: IndexState, query: str, tokens: list[str], vector: np.ndarray, *
     query_keys = {t[1:] for t in tokens if t.startswith("~")}
     w_name = beta if mode == "hybrid" else 0.0
     for e in entities.values():
-        if e.kind == PROCEDURE:
-            e.name = state.name_match(e.owner_id, query_keys)
+        if e.kind in (PROCEDURE, UNSERVED):
+            e.name = state.name_match(e.owner_id, query_keys, e.kind)
         e.fused = w_dense * e.dense + w_lex * e.lex + w_name * e.name
     ranked = sorted(entities.values(), key=lambda e: e.fused, reverse=True)
 
     procs = [e for e in ranked if e.kind == PROCEDURE]
     faqs = [e for e in ranked if e.kind == FAQ]
+    unserved = next((e for e in ranked if e.kind == UNSERVED), None)
     ptop, ftop = _top2(procs), _top2(faqs)
-    hits = [_procedure_hit(state, procs, i, aspect, filters, ptop)
+    hits = [_procedure_hit(state, procs, i, aspect, filters, ptop, unserved)
             for i in range(min(len(procs), top_k))]
     hits = _with_replacements(state, hits, filters)[:top_k]
     faq_hits = [_faq_hit(state, faqs, i, ftop) for i in range(min(len(faqs), top_k))]
     confidence = hits[0].confidence if hits else 0.0
     abstain = confidence < cal.threshold
+    not_served = _not_served(state, unserved, procs, cal.unserved_margin)
     faq_answer = None
     if faq_hits and faq_hits[0].confidence >= cal.threshold and (
-            not hits or abstain or faq_hits[0].score > hits[0].score):
+            not hits or abstain or faq_hits[0].score > hits[0].score) and (
+            not_served is None or faq_hits[0].score > not_served.score):
         faq_answer = faq_hits[0]
-    return SearchResult(query, abstain, confidence, aspect, hits, faq_hits, faq_answer,
-                        state.version)
+    return SearchResult(query, abstain or not_served is not None, confidence, aspect, hits,
+                        faq_hits, faq_answer, state.version, not_served)
+
+
+def _not_served(state: IndexState, best: _Entity | None, procs: list[_Entity],
+                margin: float | None) -> NotServedHit | None:
+    """The procedure known but not served that the query is about (``best``: the best scored
+    one), when its score beats the best served procedure's by ``margin`` (None: never)."""
+    if margin is None:
+        return None
+    if best is None or (procs and best.fused <= procs[0].fused + margin):
+        return None
+    u = state.unserved[best.owner_id]
+    return NotServedHit(code=u.code, name=u.name, field=u.field, score=best.fused)
+
+
+SERVED_GAP_CAP = 1.0  # served_gap when no unserved procedure is a candidate, and its bound
 
 
 def _procedure_hit(state: IndexState, procs: list[_Entity], i: int, aspect: str | None,
                    filters: SearchFilters, top2: dict[str, tuple[float, float, int]],
-                   ) -> ProcedureHit:
+                   unserved: _Entity | None = None) -> ProcedureHit:
     e = procs[i]
     p = state.procedures[e.owner_id]
     feats = _features(procs, i, top2)
+    # the record has curated wording (aliases): its right answers match by name much more
+    # strongly than an imported record's, so confidence is calibrated for each kind
+    feats["aliased"] = 1.0 if p.aliases else 0.0
+    # how far it scores above the best procedure known but not served (profiles only)
+    feats["served_gap"] = SERVED_GAP_CAP if unserved is None else float(
+        max(-SERVED_GAP_CAP, min(SERVED_GAP_CAP, e.fused - unserved.fused)))
     best: dict[str, tuple[float, int]] = {}
     for row, score in e.rows.items():
         a = state.passages[row].aspect

@@ -49,6 +49,17 @@ class FaqHit:
 
 
 @dataclass
+class NotServedHit:
+    """A procedure the catalogue knows of but does not serve (a province profile's
+    ``unserved.yaml``), which the query matched better than any served one."""
+
+    code: str
+    name: str
+    field: str
+    score: float
+
+
+@dataclass
 class SearchResult:
     query: str
     abstain: bool  # no procedure is confident enough: say so, offer the hotline
@@ -58,6 +69,9 @@ class SearchResult:
     faqs: list[FaqHit] = field(default_factory=list)  # general questions (FAQ passages)
     faq_answer: FaqHit | None = None  # best FAQ when confident and above every procedure
     version: str | None = None
+    # set when the query is about a procedure known but not served here (abstain is then
+    # True): "thủ tục này không có trong danh mục của tỉnh", not a served neighbour's answer
+    not_served: NotServedHit | None = None
 
     @property
     def top(self) -> ProcedureHit | None:

@@ -4,7 +4,8 @@ the previous version's snapshot for files whose hash is unchanged (so an increme
 a large catalogue neither re-parses every YAML nor serialises every procedure again).
 
 ``catalog.jsonl`` has one line per catalogue file, in catalogue order:
-``{"file": "procedures/<id>.yaml", "kind": "procedure" | "faq" | "glossary", "item": {...}}``.
+``{"file": "procedures/<id>.yaml", "kind": "procedure" | "faq" | "glossary" | "unserved",
+"item": {...}}`` (``unserved.yaml``: a province profile's procedures known but not served).
 An unchanged file's line is copied from the previous version as it is. Format-1 versions
 have ``catalog.json`` (one object) instead; both are read.
 """
@@ -18,18 +19,19 @@ from pathlib import Path
 from typing import Any
 
 from indexer import store
-from indexer.catalog.loader import Catalog, load_catalog
-from indexer.catalog.schema import FaqEntry, Glossary, Procedure
+from indexer.catalog.loader import UNSERVED_FILE, Catalog, load_catalog
+from indexer.catalog.schema import FaqEntry, Glossary, Procedure, UnservedList
 from indexer.errors import CatalogError
 
 SNAPSHOT = "catalog.jsonl"
 LEGACY_SNAPSHOT = "catalog.json"  # format 1
-KINDS = {"procedure": Procedure, "faq": FaqEntry, "glossary": Glossary}
+KINDS = {"procedure": Procedure, "faq": FaqEntry, "glossary": Glossary, "unserved": UnservedList}
 _FILE_RE = re.compile(r'^\{"file": ("(?:[^"\\]|\\.)*")')
 
 
 def file_hashes(root: Path) -> dict[str, str]:
-    """sha256 of every catalogue file, in catalogue order (procedures, FAQ, glossary)."""
+    """sha256 of every catalogue file, in catalogue order (procedures, FAQ, glossary,
+    unserved)."""
     root = Path(root)
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in _catalog_files(root)}
@@ -52,7 +54,8 @@ def catalog_files_hash(root: Path) -> str:
 def _catalog_files(root: Path) -> list[Path]:
     return sorted(
         [*(root / "procedures").glob("*.yaml"), *(root / "faq").glob("*.yaml"),
-         *([root / "glossary.yaml"] if (root / "glossary.yaml").exists() else [])],
+         *([root / "glossary.yaml"] if (root / "glossary.yaml").exists() else []),
+         *([root / UNSERVED_FILE] if (root / UNSERVED_FILE).exists() else [])],
         key=lambda p: str(p.relative_to(root)),
     )
 
@@ -60,6 +63,8 @@ def _catalog_files(root: Path) -> list[Path]:
 def kind_of_file(rel: str) -> str:
     if rel == "glossary.yaml":
         return "glossary"
+    if rel == UNSERVED_FILE:
+        return "unserved"
     return "procedure" if rel.startswith("procedures/") else "faq"
 
 
@@ -105,10 +110,12 @@ def snapshot_of(catalog: Catalog) -> list[str]:
     if len(files["procedure"]) != len(catalog.procedures) or len(files["faq"]) != len(
             catalog.faqs):  # a catalogue made in code: files named by id
         files = {"procedure": [f"procedures/{p.id}.yaml" for p in catalog.procedures],
-                 "faq": [f"faq/{f.id}.yaml" for f in catalog.faqs], "glossary": ["glossary.yaml"]}
+                 "faq": [f"faq/{f.id}.yaml" for f in catalog.faqs], "glossary": ["glossary.yaml"],
+                 "unserved": [UNSERVED_FILE]}
     items = {"procedure": catalog.procedures, "faq": catalog.faqs,
-             "glossary": [catalog.glossary] if catalog.glossary is not None else []}
-    return [snapshot_line(rel, item) for kind in ("procedure", "faq", "glossary")
+             "glossary": [catalog.glossary] if catalog.glossary is not None else [],
+             "unserved": [UnservedList(procedures=catalog.unserved)] if catalog.unserved else []}
+    return [snapshot_line(rel, item) for kind in ("procedure", "faq", "glossary", "unserved")
             for rel, item in zip(files[kind], items[kind])]
 
 
@@ -140,7 +147,7 @@ def load_catalog_reusing(root: Path, previous: Path | None,
     old_hashes: dict[str, str] = store.read_manifest(previous).get("document_hashes", {})
     old_items = read_items(previous)
     hashes = hashes if hashes is not None else file_hashes(root)
-    procedures, faqs, glossary = [], [], None
+    procedures, faqs, glossary, unserved = [], [], None, []
     for rel, digest in hashes.items():
         kind = kind_of_file(rel)
         if old_hashes.get(rel) == digest and rel in old_items:
@@ -149,7 +156,9 @@ def load_catalog_reusing(root: Path, previous: Path | None,
             item = parse_file(root / rel, kind)
         if kind == "glossary":
             glossary = item
+        elif kind == "unserved":
+            unserved = item.procedures
         else:
             (procedures if kind == "procedure" else faqs).append(item)
     return Catalog(root=root, procedures=procedures, faqs=faqs, glossary=glossary,
-                   file_hashes=dict(hashes))
+                   file_hashes=dict(hashes), unserved=unserved)

@@ -1,4 +1,5 @@
-"""Read the catalogue directory (procedures, FAQ, glossary) into validated models."""
+"""Read the catalogue directory (procedures, FAQ, glossary, and a profile's unserved.yaml) into
+validated models."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from pathlib import Path
 
 import yaml
 
-from indexer.catalog.schema import FaqEntry, Glossary, Procedure
+from indexer.catalog.schema import FaqEntry, Glossary, Procedure, UnservedList, UnservedProcedure
 from indexer.errors import CatalogError
 
+UNSERVED_FILE = "unserved.yaml"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is there
 
 
@@ -21,6 +23,8 @@ class Catalog:
     faqs: list[FaqEntry]
     glossary: Glossary | None
     file_hashes: dict[str, str] = field(default_factory=dict)
+    # procedures known but not served (a province profile's unserved.yaml; see UnservedList)
+    unserved: list[UnservedProcedure] = field(default_factory=list)
 
     @property
     def by_id(self) -> dict[str, Procedure]:
@@ -64,5 +68,10 @@ def load_catalog(root: Path) -> Catalog:
     if gpath.exists():
         hashes["glossary.yaml"] = hashlib.sha256(gpath.read_bytes()).hexdigest()
         glossary = Glossary.model_validate(read_yaml(gpath))
+    unserved: list[UnservedProcedure] = []
+    upath = root / UNSERVED_FILE
+    if upath.exists():
+        hashes[UNSERVED_FILE] = hashlib.sha256(upath.read_bytes()).hexdigest()
+        unserved = UnservedList.model_validate(read_yaml(upath)).procedures
     return Catalog(root=root, procedures=procedures, faqs=faqs, glossary=glossary,
-                   file_hashes=hashes)
+                   file_hashes=hashes, unserved=unserved)

@@ -279,3 +279,30 @@ class GlossaryEntry(Strict):
 
 class Glossary(Strict):
     entries: list[GlossaryEntry] = Field(min_length=1)
+
+
+class UnservedProcedure(Strict):
+    """A national procedure the catalogue knows of but does not serve (a province profile's
+    ``unserved.yaml``): only what recognises a question about it, never an answer's facts."""
+
+    code: str
+    name: str = Field(min_length=5)
+    field: str
+    levels: list[str] = Field(default_factory=list)
+    who: str | None = None
+
+    @field_validator("code")
+    @classmethod
+    def _code_format(cls, v: str) -> str:
+        if not CODE_RE.match(v):
+            raise ValueError("code must look like 1.001193")
+        return v
+
+
+class UnservedList(Strict):
+    """``unserved.yaml``: procedures of the portal import that the profile does not serve, so
+    that a question about one is told "not in this province's catalogue" instead of getting a
+    served neighbour's answer."""
+
+    note: str | None = None
+    procedures: list[UnservedProcedure] = Field(default_factory=list)

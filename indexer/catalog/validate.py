@@ -22,7 +22,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from indexer.catalog.expiry import WARN_DAYS, fee_warnings, status_warnings
-from indexer.catalog.schema import FaqEntry, Glossary, Procedure
+from indexer.catalog.loader import UNSERVED_FILE
+from indexer.catalog.schema import FaqEntry, Glossary, Procedure, UnservedList
 
 logger = logging.getLogger(__name__)
 
@@ -214,6 +215,23 @@ def _check_glossary(ck: _Checker) -> None:
     ck.report.glossary_terms = len(glossary.entries)
 
 
+def _check_unserved(ck: _Checker, served_codes: set[str]) -> None:
+    """A profile's list of procedures known but not served: valid, and none of them served."""
+    path = ck.root / UNSERVED_FILE
+    if not path.exists():
+        return
+    data = ck.read(path)
+    if data is None:
+        return
+    listed = ck.model(path, UnservedList, data)
+    if listed is None:
+        return
+    for i, entry in enumerate(listed.procedures):
+        if entry.code in served_codes:
+            ck.add(path, f"procedures.{i}.code",
+                   f"code {entry.code} is served by a procedure of this catalogue")
+
+
 def read_required_names(path: Path) -> list[tuple[int, str]]:
     """Non-empty, non-comment lines of the required-names list with their line numbers."""
     names = []
@@ -253,6 +271,7 @@ def validate_catalog(
     valid = _check_procedures(ck)
     _check_faqs(ck, {pid for pid in valid} | _raw_ids(root / "procedures"))
     _check_glossary(ck)
+    _check_unserved(ck, {p.code for _, p in valid.values() if p.code})
     if required is not None:
         _check_required(ck, required)
     ck.report.problems.sort(key=_natural_key)

@@ -15,6 +15,13 @@ Every listed row gets one outcome, so a maintainer can see why a procedure is no
 - ``ambiguous_name``: several imported records have the name; not guessed.
 - ``internal_code`` / ``test_row``: not a national procedure code / a portal test entry.
 - ``duplicate``: the code is listed again on another row (served once).
+
+The imported records the profile does not serve are kept as ``unserved`` (name, field, level,
+who; nothing else): the index recognises a question about one of them and says the procedure
+is not in the province's catalogue, instead of answering with a served neighbour. Left out of
+that list: a record whose name a served procedure also has (the question cannot tell them
+apart, and the served one answers it), abolished records, and records that still name the
+district level.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 
-from indexer.catalog.schema import Procedure
+from indexer.catalog.schema import Procedure, UnservedProcedure
 from indexer.province.listing import ProvinceList, names_district_level
 from vntext import fold_lower
 
@@ -74,6 +81,7 @@ class Profile:
     procedures: list[Procedure] = field(default_factory=list)
     rows: list[RowOutcome] = field(default_factory=list)
     curated_unlisted: list[str] = field(default_factory=list)  # curated ids served anyway
+    unserved: list[UnservedProcedure] = field(default_factory=list)  # known, not served
 
     def summary(self) -> dict[str, object]:
         outcomes = Counter(r.outcome for r in self.rows)
@@ -91,6 +99,7 @@ class Profile:
             "district_level_served_post_reform": sum(r.outcome in SERVED for r in district),
             "procedures": len(self.procedures),
             "curated_not_in_list": len(self.curated_unlisted),
+            "unserved_known": len(self.unserved),
         }
 
     def report(self) -> dict[str, object]:
@@ -175,4 +184,22 @@ def build_profile(name: str, listing: ProvinceList, *, imported: dict[str, Proce
                 chosen[procedure.id] = procedure
                 profile.curated_unlisted.append(procedure.id)
     profile.procedures = list(chosen.values())
+    profile.unserved = unserved_records(imported, profile.procedures)
     return profile
+
+
+def unserved_records(imported: dict[str, Procedure],
+                     served: list[Procedure]) -> list[UnservedProcedure]:
+    """The imported records a profile does not serve, as the index needs them to recognise a
+    question about one (see the module docstring for what is left out), by code."""
+    served_codes = {p.code for p in served if p.code}
+    served_names = {name_key(n) for p in served for n in p.all_names()}
+    out = []
+    for code in sorted(imported):
+        record = imported[code]
+        if (code in served_codes or not record.is_current or names_district_level(record.name)
+                or name_key(record.name) in served_names):
+            continue
+        out.append(UnservedProcedure(code=code, name=record.name, field=record.field,
+                                     levels=list(record.levels), who=record.who))
+    return out

@@ -4,6 +4,7 @@
 <out>/procedures/<id>.yaml   curated files copied byte for byte; imported ones generated
 <out>/faq/*.yaml             the curated FAQ, copied
 <out>/glossary.yaml          the curated glossary, copied
+<out>/unserved.yaml          the imported procedures not served (to recognise, never to answer)
 <out>/profile-report.json    one outcome per listed row, and the summary
 ```
 """
@@ -16,7 +17,8 @@ from pathlib import Path
 
 import yaml
 
-from indexer.catalog.loader import read_yaml
+from indexer.catalog.loader import UNSERVED_FILE, read_yaml
+from indexer.catalog.schema import UnservedList
 from indexer.errors import IndexerError
 from indexer.portal.importer import IMPORT_HEADER, check_out_dir, procedure_yaml
 from indexer.province.profile import Profile
@@ -60,6 +62,7 @@ def write_profile(profile: Profile, out: Path, *, curated_root: Path) -> Path:
     glossary = Path(curated_root) / "glossary.yaml"
     if glossary.exists():
         _replace_if_changed(out / "glossary.yaml", glossary.read_bytes())
+    _write_unserved(profile, out / UNSERVED_FILE)
     (out / REPORT).write_text(json.dumps(profile.report(), ensure_ascii=False, indent=1),
                               encoding="utf-8")
     return out
@@ -85,6 +88,23 @@ def _write_faq(source: Path, target: Path, served: set[str]) -> None:
         (target / path.name).write_text(
             f"# Copied from {path.name} by python -m indexer profile; links to procedures this "
             "profile does not serve were removed.\n" + text, encoding="utf-8")
+
+
+def _write_unserved(profile: Profile, target: Path) -> None:
+    if not profile.unserved:
+        if target.exists():
+            target.unlink()
+        return
+    data = UnservedList(
+        note="Procedures of the portal import this profile does not serve: the index recognises "
+             "a question about one and answers that it is not in the catalogue. Never answered "
+             "from.",
+        procedures=profile.unserved).model_dump(mode="json", exclude_none=True)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text = (f"{IMPORT_HEADER} by python -m indexer profile ({profile.name}):\n"
+            "# the procedures this profile does not serve; do not edit by hand.\n"
+            + yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False, width=100))
+    _replace_if_changed(target, text.encode("utf-8"))
 
 
 def _replace_if_changed(target: Path, data: bytes) -> None:
