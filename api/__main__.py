@@ -1,4 +1,5 @@
-"""``python -m api migrate`` (upgrade the database) or ``python -m api serve`` (uvicorn)."""
+"""``python -m api migrate`` (upgrade the database), ``python -m api serve`` (uvicorn) or
+``python -m api agents ...`` (agent accounts, see ``api.agents.cli``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import logging
 import sys
 
+from api.agents import cli as agents_cli
 from api.settings import ApiSettings
 
 
@@ -17,9 +19,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default=None, help="default: API_HOST")
     serve.add_argument("--port", type=int, default=None, help="default: API_PORT")
     serve.add_argument("--workers", type=int, default=1)
+    agents_cli.add_parser(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = ApiSettings()
+    if args.command == "agents":
+        return agents_cli.run(args, settings)
     if args.command == "migrate":
         from api.db.engine import migrate
 

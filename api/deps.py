@@ -11,6 +11,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from api.agents.auth import Principal, authenticate, require_ticket_rights
+from api.agents.desk import AgentDesk
 from api.errors import NotConfiguredError, UnauthorizedError
 from api.services.channels import ChannelRegistry
 from api.services.composer import AnswerComposer, ComposerSettings
@@ -112,13 +114,26 @@ def _check_token(expected, given: HTTPAuthorizationCredentials | None, what: str
         raise UnauthorizedError(f"A valid {what} bearer token is required.")
 
 
-def require_agent(settings: SettingsDep, creds: BearerDep) -> None:
-    _check_token(settings.agent_token, creds, "agent")
-
-
 def require_admin(settings: SettingsDep, creds: BearerDep) -> None:
     _check_token(settings.admin_token, creds, "admin")
 
 
-AgentAuth = Depends(require_agent)
 AdminAuth = Depends(require_admin)
+
+
+def get_agent(request: Request, state: StateDep) -> Principal:
+    """The signed-in agent: console session (+ CSRF token on posts) or per-agent API token.
+    Its own short session, so a long SSE stream holds no database connection."""
+    with state.session_factory() as db:
+        return require_ticket_rights(authenticate(request, db))
+
+
+AgentDep = Annotated[Principal, Depends(get_agent)]
+AgentAuth = Depends(get_agent)
+
+
+def get_desk(handoff: HandoffDep, agent: AgentDep) -> AgentDesk:
+    return AgentDesk(handoff, agent)
+
+
+DeskDep = Annotated[AgentDesk, Depends(get_desk)]

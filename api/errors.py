@@ -33,6 +33,15 @@ class UnauthorizedError(ApiError):
     code = "unauthorized"
 
 
+class ForbiddenError(ApiError):
+    status_code = 403
+    code = "forbidden"
+
+
+class CsrfError(ForbiddenError):
+    code = "csrf_failed"
+
+
 class NotFoundError(ApiError):
     status_code = 404
     code = "not_found"

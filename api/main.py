@@ -15,6 +15,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from api.agents.auth import ConsoleSessions
+from api.agents.lockout import build_lockout
 from api.channels.senders import build_senders
 from api.channels.web import CHANNEL as WEB
 from api.channels.web import WebSender
@@ -72,7 +74,8 @@ def create_app(
         app.state.api = AppState(
             settings=settings, engine=engine, session_factory=factory,
             searcher=searcher, rasa=rasa, limiter=limiter,
-            dedup=dedup, identity=UserIdentity(settings.resolve_salt()), hub=hub, bus=bus)
+            dedup=dedup, identity=UserIdentity(settings.resolve_salt()), hub=hub, bus=bus,
+            logins=build_lockout(settings))
         senders = {WEB: WebSender(), **build_senders(settings)}  # Zalo/Messenger if set
         for channel, sender in senders.items():
             app.state.api.channels.register(channel, sender)
@@ -102,6 +105,9 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ConsoleSessions, secret_key=settings.resolve_session_secret(),
+                       max_age=settings.console_session_hours * 3600,
+                       secure=settings.console_cookie_secure)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                        allow_methods=["GET", "POST", "OPTIONS"],
                        allow_headers=["Content-Type", "Authorization", "Last-Event-ID"])

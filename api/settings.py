@@ -31,9 +31,10 @@ def _reject_placeholder(value: SecretStr | None) -> SecretStr | None:
 class ApiSettings(BaseSettings):
     """Everything the API reads from the environment.
 
-    Secrets (``agent_token``, ``admin_token``, ``hash_salt``) have no default. Without the
-    tokens the agent/admin endpoints answer 503 "not configured". Without ``hash_salt`` a
-    development salt is generated once and kept in ``var/api-hash-salt`` (see ``resolve_salt``).
+    Secrets (``admin_token``, ``hash_salt``, ``session_secret``) have no default. Without
+    ``admin_token`` the admin endpoints answer 503 "not configured". Agents sign in with their
+    own accounts (``python -m api agents add``). Without ``hash_salt`` or ``session_secret`` a
+    development value is generated once and kept under ``var/`` (see ``resolve_salt``).
     """
 
     model_config = SettingsConfigDict(env_prefix="API_", env_file=None, extra="ignore")
@@ -49,7 +50,6 @@ class ApiSettings(BaseSettings):
     rasa_enabled: bool = True
     rasa_cooldown: float = Field(default=10.0, ge=0)  # skip Rasa this long after a failure
 
-    agent_token: SecretStr | None = None
     admin_token: SecretStr | None = None
     hash_salt: SecretStr | None = None
     salt_file: Path = VAR / "api-hash-salt"
@@ -57,6 +57,15 @@ class ApiSettings(BaseSettings):
     hotline: str = "1022"
     office_days: list[int] = Field(default=[0, 1, 2, 3, 4])  # Monday = 0
     morning_open: time = time(7, 30)
+    # Agent console (api/agents): signed session cookie, CSRF token, login lock-out.
+    session_secret: SecretStr | None = None  # signs console cookies; dev: var/api-session-secret
+    session_secret_file: Path = VAR / "api-session-secret"
+    console_session_hours: int = Field(default=10, ge=1, le=24 * 14)
+    console_cookie_secure: bool | None = None  # None: Secure when the request came over HTTPS
+    login_max_failures: int = Field(default=5, ge=1)  # per login within the window
+    login_ip_max_failures: int = Field(default=20, ge=1)  # per client IP within the window
+    login_lockout_seconds: int = Field(default=900, ge=30)
+
     morning_close: time = time(11, 30)
     afternoon_open: time = time(13, 30)
     afternoon_close: time = time(17, 0)
@@ -109,7 +118,7 @@ class ApiSettings(BaseSettings):
     dossier_max_failures: int = Field(default=5, ge=1)
     dossier_lockout_seconds: int = Field(default=3600, ge=60)
 
-    @field_validator("agent_token", "admin_token", "hash_salt", "zalo_oa_secret_key",
+    @field_validator("admin_token", "hash_salt", "session_secret", "zalo_oa_secret_key",
                      "zalo_access_token", "zalo_refresh_token", "zalo_app_secret",
                      "messenger_app_secret", "messenger_verify_token", "messenger_page_token")
     @classmethod
@@ -118,16 +127,24 @@ class ApiSettings(BaseSettings):
 
     def resolve_salt(self) -> bytes:
         """The salt for hashing channel user ids: from settings, else a dev salt under var/."""
-        if self.hash_salt is not None:
-            return self.hash_salt.get_secret_value().encode()
-        path = self.salt_file
-        if path.exists():
-            return path.read_text(encoding="utf-8").strip().encode()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        value = secrets.token_hex(32)
-        path.write_text(value + "\n", encoding="utf-8")
-        path.chmod(0o600)
-        return value.encode()
+        return _resolve_secret(self.hash_salt, self.salt_file)
+
+    def resolve_session_secret(self) -> str:
+        """The key that signs console session cookies: from settings, else a dev key under
+        var/ (every worker of one checkout reads the same file)."""
+        return _resolve_secret(self.session_secret, self.session_secret_file).decode()
+
+
+def _resolve_secret(value: SecretStr | None, path: Path) -> bytes:
+    if value is not None:
+        return value.get_secret_value().encode()
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip().encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = secrets.token_hex(32)
+    path.write_text(fresh + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return fresh.encode()
 
 
 def get_settings() -> ApiSettings:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.agents.lockout import LoginLockout
 from api.identity import UserIdentity
 from api.services.channels import ChannelRegistry
 from api.services.events import EventBus, EventHub
@@ -29,5 +30,6 @@ class AppState:
     identity: UserIdentity
     hub: EventHub
     bus: EventBus
+    logins: LoginLockout  # console login lock-out
     channels: ChannelRegistry = field(default_factory=ChannelRegistry)
     clock: Clock = system_clock  # office hours and ticket times read it; tests fix it

@@ -87,5 +87,7 @@ class HandoffTicket(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(default=None)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    resolution: Mapped[str | None] = mapped_column(String(32), default=None)  # set on close
+    note: Mapped[str | None] = mapped_column(Text, default=None)  # the agent's closing note
 
     __table_args__ = (Index("ix_tickets_status_priority", "status", "priority", "created_at"),)

@@ -24,8 +24,8 @@ class DossierLookupRequest(BaseModel):
 
 class AgentDossierLookupRequest(BaseModel):
     code: str = Field(min_length=1, max_length=64)
-    agent: str = Field(min_length=1, max_length=64, pattern=r"^[\w.@-]+$",
-                       description="The agent's user name, written to the audit log.")
+
+    """The agent is the credential's (session or API token); it is written to the audit log."""
 
 
 class ProcedureRef(BaseModel):

@@ -1,7 +1,8 @@
 """``/v1/dossiers``: dossier status lookup for channels, Rasa actions and agents.
 
-Citizens (``POST /v1/dossiers/lookup``) give the code and the verification factor; agents
-(``POST /v1/dossiers/agent-lookup``, bearer ``API_AGENT_TOKEN``) give only the code. Failures
+Citizens (``POST /v1/dossiers/lookup``) give the code and the verification factor; signed-in
+agents (``POST /v1/dossiers/agent-lookup``, console session or agent API token) give only the
+code, and the lookup is audited under their login. Failures
 are JSON errors with a distinct ``code`` and a ready-to-show Vietnamese ``text``.
 """
 
@@ -14,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from api.deps import AgentAuth, StateDep
+from api.deps import AgentDep, StateDep
 from api.dossiers import wording
 from api.dossiers.schemas import (
     AgentDossierLookupRequest,
@@ -93,15 +94,15 @@ async def lookup(req: DossierLookupRequest, request: Request,
     return _public(state, outcome)
 
 
-@router.post("/agent-lookup", response_model=DossierLookupPublic, dependencies=[AgentAuth],
-             responses={**_ERRORS, 401: {"description": "Missing or wrong agent token"}})
-async def agent_lookup(req: AgentDossierLookupRequest, request: Request,
-                       state: StateDep) -> DossierLookupPublic | JSONResponse:
-    """Agent lookup without the factor (bearer ``API_AGENT_TOKEN``); audited with the name."""
+@router.post("/agent-lookup", response_model=DossierLookupPublic,
+             responses={**_ERRORS, 401: {"description": "Not signed in as an agent"}})
+async def agent_lookup(req: AgentDossierLookupRequest, request: Request, state: StateDep,
+                       agent: AgentDep) -> DossierLookupPublic | JSONResponse:
+    """Agent lookup without the factor; audited with the signed-in agent's login."""
     service = _lookup(request, state)
     try:
         outcome = await run_in_threadpool(service.lookup_as_agent, code=req.code,
-                                          agent=req.agent)
+                                          agent=agent.login)
     except DossierLookupError as exc:
         return _error(exc)
     return _public(state, outcome)

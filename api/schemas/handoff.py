@@ -57,19 +57,45 @@ class TicketPublic(BaseModel):
     created_at: datetime
     claimed_at: datetime | None
     closed_at: datetime | None
+    resolution: str | None = None
+    note: str | None = None
 
 
-class ClaimRequest(BaseModel):
-    agent: str = Field(min_length=1, max_length=64)
-
-
+# The acting agent is the credential's (session or API token), never a field of the body.
 class TransferRequest(BaseModel):
-    agent: str = Field(min_length=1, max_length=64)  # who takes the ticket over
+    agent: str = Field(min_length=1, max_length=64,
+                       description="Login of the active agent who takes the ticket over.")
 
 
 class AgentReplyRequest(BaseModel):
-    agent: str | None = Field(default=None, max_length=64)
     text: str = Field(min_length=1, max_length=4000)
+
+
+Resolution = Literal["answered", "referred", "call_back", "no_response", "spam", "handed_back"]
+
+
+class CloseRequest(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    resolution: Resolution = "answered"
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class AgentPublic(BaseModel):
+    login: str
+    display_name: str
+    role: str
+
+
+class AuditPublic(BaseModel):
+    id: int
+    at: datetime
+    agent: str
+    action: str
+    ticket_id: int | None
+    conversation_id: str | None
+    outcome: str
+    detail: dict[str, Any] | None
 
 
 class MessagePublic(BaseModel):

@@ -56,7 +56,8 @@ def ticket_public(t: HandoffTicket) -> TicketPublic:
                         reason=t.reason, category=t.category,
                         priority=PRIORITY_NAME.get(t.priority, "normal"),  # type: ignore[arg-type]
                         status=t.status, agent=t.agent, created_at=t.created_at,
-                        claimed_at=t.claimed_at, closed_at=t.closed_at)
+                        claimed_at=t.claimed_at, closed_at=t.closed_at,
+                        resolution=t.resolution, note=t.note)
 
 
 def _transcript(session: Session, conv: Conversation, given: Any) -> dict[str, Any]:
@@ -133,11 +134,14 @@ class HandoffService:
             raise ConflictError(f"Ticket {ticket_id} is not waiting (already claimed or closed).")
         return self._claimed(self._ticket(ticket_id, fresh=True))
 
-    def transfer(self, *, ticket_id: int, to_agent: str) -> TicketPublic:
-        """Give a claimed ticket to another agent; the citizen is told."""
+    def transfer(self, *, ticket_id: int, to_agent: str,
+                 holder: str | None = None) -> TicketPublic:
+        """Give a claimed ticket to another agent; the citizen is told. With ``holder`` the
+        ticket must still be that agent's when it moves (compare-and-set)."""
         ticket = self._ticket(ticket_id)
+        holder = holder if holder is not None else ticket.agent
         if ticket.status != TicketStatus.claimed.value or not queue.transfer_ticket(
-                self.session, ticket_id=ticket_id, from_agent=ticket.agent, to_agent=to_agent):
+                self.session, ticket_id=ticket_id, from_agent=holder, to_agent=to_agent):
             self.session.rollback()
             raise ConflictError(f"Ticket {ticket_id} is not claimed, so it cannot be transferred.")
         ticket = self._ticket(ticket_id, fresh=True)
@@ -161,10 +165,12 @@ class HandoffService:
         return ReplyPublic(message_id=msg.id, delivered=self._send(conv, text),
                            channel=conv.channel)
 
-    def close(self, *, ticket_id: int) -> TicketPublic:
+    def close(self, *, ticket_id: int, resolution: str | None = None,
+              note: str | None = None) -> TicketPublic:
         """Close the ticket; the conversation goes back to the bot (idempotent)."""
         ticket = self._ticket(ticket_id)
         if ticket.status != TicketStatus.closed.value:
+            ticket.resolution, ticket.note = resolution, note
             queue.close_ticket(self.session, ticket=ticket, now=self.clock())
             conv = self._conversation(ticket)
             convs.set_state(self.session, conversation=conv, state=ConversationState.bot)

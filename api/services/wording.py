@@ -62,3 +62,10 @@ TICKET_TRANSFERRED = ("Cuộc trò chuyện đã được chuyển cho một cá
                       "chờ trong giây lát và tiếp tục trao đổi tại đây.")
 TICKET_CLOSED = ("Cán bộ đã kết thúc hỗ trợ. Trợ lý ảo tiếp tục sẵn sàng trả lời Anh/Chị. "
                  "Xin cảm ơn!")
+
+
+# -- the agent console (Vietnamese UI for hotline staff) ---------------------------------------
+CONSOLE_BAD_LOGIN = "Tên đăng nhập hoặc mật khẩu không đúng."
+CONSOLE_LOCKED = ("Tài khoản hoặc máy này đã đăng nhập sai quá nhiều lần. Vui lòng thử lại sau "
+                  "ít phút hoặc liên hệ cán bộ quản lý.")
+CONSOLE_FORM_EXPIRED = "Phiên đăng nhập đã hết hạn. Vui lòng tải lại trang và đăng nhập lại."

@@ -172,8 +172,39 @@ class FakeRasa:
         return httpx.MockTransport(self)
 
 
-AGENT_TOKEN = "agent-token-for-tests-0123456789"
 ADMIN_TOKEN = "admin-token-for-tests-0123456789"
+AGENT_PASSWORD = "mat-khau-cho-kiem-thu-42"
+
+
+def add_agent(app: Any, login: str, *, role: str = "agent",
+              password: str = AGENT_PASSWORD) -> dict[str, str]:
+    """Create an agent in a started app's database; its API token's bearer header."""
+    return _agent_in(app.state.api.session_factory, login, role, password)
+
+
+def seed_agent(settings: ApiSettings, login: str, *, role: str = "agent",
+               password: str = AGENT_PASSWORD) -> dict[str, str]:
+    """Like ``add_agent`` before any app starts: migrates ``settings``' database first."""
+    from api.db.engine import make_engine, make_session_factory, migrate
+
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        return _agent_in(make_session_factory(engine), login, role, password)
+    finally:
+        engine.dispose()
+
+
+def _agent_in(factory: Any, login: str, role: str, password: str) -> dict[str, str]:
+    from api.agents import store
+    from api.agents.models import AgentRole
+
+    with factory() as db:
+        row = store.create_agent(db, login=login, display_name=login.title(),
+                                 role=AgentRole(role), password=password)
+        _, secret = store.issue_token(db, agent=row, label="tests")
+        db.commit()
+    return {"Authorization": f"Bearer {secret}"}
 
 
 def make_settings(tmp_path: Path, **overrides: object) -> ApiSettings:
@@ -182,9 +213,9 @@ def make_settings(tmp_path: Path, **overrides: object) -> ApiSettings:
         "index_dir": tmp_path / "index",
         "rasa_url": "http://rasa.test",
         "rasa_timeout": 2.0,
-        "agent_token": AGENT_TOKEN,
         "admin_token": ADMIN_TOKEN,
         "hash_salt": "salt-for-tests-0123456789",
+        "session_secret": "session-secret-for-tests-0123456789",
     }
     values.update(overrides)
     return ApiSettings(**values)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.settings import ApiSettings
-from api_fakes import ADMIN_TOKEN, AGENT_TOKEN, FakeRasa, FakeSearcher, make_settings
+from api_fakes import ADMIN_TOKEN, FakeRasa, FakeSearcher, add_agent, make_settings
 
 @pytest.fixture
 def fake_rasa() -> FakeRasa:
@@ -36,8 +36,9 @@ def client(settings: ApiSettings, searcher: FakeSearcher, fake_rasa: FakeRasa) -
 
 
 @pytest.fixture
-def agent_headers() -> dict[str, str]:
-    return {"Authorization": f"Bearer {AGENT_TOKEN}"}
+def agent_headers(client: TestClient) -> dict[str, str]:
+    """The API token of agent ``an`` (created in the client's database)."""
+    return add_agent(client.app, "an")
 
 
 @pytest.fixture

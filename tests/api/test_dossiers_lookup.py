@@ -16,7 +16,7 @@ from api.dossiers.record import DossierIn
 from api.dossiers.sources.sql import upsert_dossiers
 from api.main import create_app
 from api.settings import ApiSettings
-from api_fakes import AGENT_TOKEN, FakeSearcher, make_settings
+from api_fakes import FakeSearcher, add_agent, make_settings
 from fakes.fake_upstream_dossiers import ID_NUMBER, PHONE, code, sample_rows
 
 URL = "/v1/dossiers/lookup"
@@ -231,15 +231,15 @@ def test_id_number_factor_when_configured(tmp_path: Path) -> None:
 
 # -- agents -----------------------------------------------------------------------------
 
-def test_agent_lookup_needs_the_token_and_is_audited(dossier_client: TestClient) -> None:
-    body = {"code": code(8), "agent": "tongdai.lan"}
+def test_agent_lookup_needs_an_agent_and_is_audited_under_its_login(
+        dossier_client: TestClient) -> None:
+    lan = add_agent(dossier_client.app, "tongdai.lan")
+    body = {"code": code(8), "agent": "someone.else"}  # a body's name is ignored
     assert dossier_client.post("/v1/dossiers/agent-lookup", json=body).status_code == 401
-    r = dossier_client.post("/v1/dossiers/agent-lookup", json=body,
-                            headers={"Authorization": f"Bearer {AGENT_TOKEN}"})
+    r = dossier_client.post("/v1/dossiers/agent-lookup", json=body, headers=lan)
     assert r.status_code == 200 and r.json()["dossier"]["overdue"] is True
-    unknown = dossier_client.post("/v1/dossiers/agent-lookup",
-                                  json={"code": code(77), "agent": "tongdai.lan"},
-                                  headers={"Authorization": f"Bearer {AGENT_TOKEN}"})
+    unknown = dossier_client.post("/v1/dossiers/agent-lookup", json={"code": code(77)},
+                                  headers=lan)
     assert unknown.status_code == 404
     rows = [(a.actor_kind, a.actor, a.code, a.outcome) for a in audit_rows(dossier_client)]
     assert rows == [("agent", "tongdai.lan", code(8), "found"),

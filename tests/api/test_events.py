@@ -15,7 +15,7 @@ from api.db import conversations as convs
 from api.db.models import Role
 from api.main import create_app
 from api.services.events import ConversationEvent
-from api_fakes import FakeRasa, FakeSearcher, make_settings
+from api_fakes import FakeRasa, FakeSearcher, add_agent, make_settings
 from sse_client import read_events
 
 SID = "sess-events-000001"
@@ -94,7 +94,7 @@ def test_the_agent_stream_shows_the_queue_and_the_citizen_live(
 
 
 def test_an_agent_on_one_worker_reaches_a_citizen_streaming_from_another(
-        tmp_path: Path, redis_url: str, agent_headers: dict[str, str]) -> None:
+        tmp_path: Path, redis_url: str) -> None:
     """Two apps on one database and one Redis: the agent's reply is committed by worker A,
     the citizen's stream is open on worker B, which never polls the database."""
     settings = make_settings(tmp_path, redis_url=redis_url,
@@ -103,6 +103,7 @@ def test_an_agent_on_one_worker_reaches_a_citizen_streaming_from_another(
     apps = [create_app(settings, searcher_loader=lambda _d: FakeSearcher(),
                        rasa_transport=rasa.transport()) for _ in range(2)]
     with TestClient(apps[0]) as a, TestClient(apps[1]) as b:
+        agent_headers = add_agent(apps[0], "an")
         conv = start(a, rasa)
         t = a.post("/v1/handoff", json={"conversation_id": conv, "reason": "x"}).json()
 

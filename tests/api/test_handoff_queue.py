@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from api.services import wording
 from api.services.office_hours import OfficeHours
-from api_fakes import FakeRasa, make_settings
+from api_fakes import FakeRasa, add_agent, make_settings
 
 SID = "sess-handoff-000001"
 
@@ -56,15 +56,17 @@ def test_agent_api_requires_token(client: TestClient) -> None:
     assert r.status_code == 401
 
 
-def test_agent_api_not_configured_is_503(tmp_path, searcher) -> None:
+def test_admin_api_not_configured_is_503(tmp_path, searcher) -> None:
     from api.main import create_app
 
-    app = create_app(make_settings(tmp_path, agent_token=None, admin_token=None),
+    app = create_app(make_settings(tmp_path, admin_token=None),
                      searcher_loader=lambda _d: searcher)
     with TestClient(app) as c:
-        r = c.get("/v1/agent/tickets", headers={"Authorization": "Bearer anything-at-all"})
+        r = c.post("/v1/admin/reload", headers={"Authorization": "Bearer anything-at-all"})
         assert r.status_code == 503 and r.json()["error"]["code"] == "not_configured"
-        assert c.post("/v1/admin/reload").status_code == 503
+        # agents are accounts, not a configured token: an unknown token is simply 401
+        r = c.get("/v1/agent/tickets", headers={"Authorization": "Bearer anything-at-all"})
+        assert r.status_code == 401
 
 
 def test_full_agent_flow_over_web(client: TestClient, fake_rasa: FakeRasa,
@@ -135,10 +137,13 @@ def test_reply_on_other_channel_uses_registered_sender(client: TestClient,
     # the reply claimed the waiting ticket, so the citizen hears that first
     assert sent == [("84901234567", wording.TICKET_CLAIMED), ("84901234567", "Xin chào")]
     t_id = t["ticket_id"]
+    binh = add_agent(client.app, "binh")
     moved = client.post(f"/v1/agent/tickets/{t_id}/transfer", json={"agent": "binh"},
                         headers=agent_headers)
     assert moved.status_code == 200 and moved.json()["agent"] == "binh"
-    client.post(f"/v1/agent/tickets/{t_id}/close", headers=agent_headers)
+    assert client.post(f"/v1/agent/tickets/{t_id}/close",
+                       headers=agent_headers).status_code == 403  # binh's now
+    client.post(f"/v1/agent/tickets/{t_id}/close", headers=binh)
     assert [text for _, text in sent[2:]] == [wording.TICKET_TRANSFERRED, wording.TICKET_CLOSED]
 
 

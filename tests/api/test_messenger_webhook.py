@@ -15,7 +15,7 @@ from sqlalchemy import select
 from api.db.models import Message
 from api.main import create_app
 from api.settings import ApiSettings
-from api_fakes import AGENT_TOKEN, FakeRasa, FakeSearcher, make_settings
+from api_fakes import FakeRasa, FakeSearcher, add_agent, make_settings
 from fakes.fixtures import (  # noqa: F401
     MESSENGER_APP_SECRET,
     MESSENGER_VERIFY_TOKEN,
@@ -214,7 +214,7 @@ def test_agent_reply_reaches_the_messenger_user(client: TestClient, fake_rasa: F
     ticket = client.post("/v1/handoff", json={"conversation_id": conversation,
                                               "channel": "messenger", "reason": "asked"}).json()
     r = client.post(f"/v1/agent/tickets/{ticket['ticket_id']}/reply",
-                    headers={"Authorization": f"Bearer {AGENT_TOKEN}"},
+                    headers=add_agent(client.app, "an"),
                     json={"text": "Cán bộ 1022 xin chào Anh/Chị."})
     assert r.json()["delivered"] is True
     assert graph_server.delivered[-1] == {"recipient": {"id": PSID}, "messaging_type": "RESPONSE",

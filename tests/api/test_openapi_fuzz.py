@@ -16,11 +16,11 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
 
 from api.main import create_app
-from api_fakes import ADMIN_TOKEN, AGENT_TOKEN, FakeRasa, FakeSearcher, make_settings
+from api_fakes import ADMIN_TOKEN, FakeRasa, FakeSearcher, make_settings, seed_agent
 
 _tmp = Path(tempfile.mkdtemp(prefix="api-fuzz-"))
 _nowhere = "http://127.0.0.1:9"  # channel sends fail fast and are logged; never the internet
-app = create_app(make_settings(
+_settings = make_settings(
     _tmp, rate_limit_per_minute=100_000,
     zalo_app_id="1234567890", zalo_oa_secret_key="fuzz-zalo-oa-secret-0123",
     zalo_access_token="fuzz-zalo-access-token-0123", zalo_api_base=_nowhere,
@@ -28,8 +28,9 @@ app = create_app(make_settings(
     messenger_app_secret="fuzz-messenger-secret-0123",
     messenger_verify_token="fuzz-verify-token-0123",
     messenger_page_token="fuzz-page-token-0123", graph_api_base=_nowhere,
-    channel_send_attempts=1),
-                 searcher_loader=lambda _d: FakeSearcher(),
+    channel_send_attempts=1)
+_agent = seed_agent(_settings, "fuzz.supervisor", role="supervisor")  # reaches every rule
+app = create_app(_settings, searcher_loader=lambda _d: FakeSearcher(),
                  rasa_transport=FakeRasa("echo").transport())
 schema = schemathesis.openapi.from_asgi("/openapi.json", app).exclude(path_regex=r".*/events$")
 # valid and invalid inputs alike
@@ -40,6 +41,6 @@ schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.N
 @settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 def test_no_server_errors(case) -> None:  # type: ignore[no-untyped-def]
-    token = ADMIN_TOKEN if case.path.startswith("/v1/admin") else AGENT_TOKEN
-    case.call_and_validate(headers={"Authorization": f"Bearer {token}"},
-                           checks=[not_a_server_error])
+    headers = ({"Authorization": f"Bearer {ADMIN_TOKEN}"} if case.path.startswith("/v1/admin")
+               else _agent)
+    case.call_and_validate(headers=headers, checks=[not_a_server_error])

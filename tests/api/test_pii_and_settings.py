@@ -54,16 +54,16 @@ def test_installed_filter_masks_every_logger(caplog: pytest.LogCaptureFixture) -
 @pytest.mark.parametrize("bad", ["changeme", "secret", "short"])
 def test_placeholder_secrets_rejected(bad: str) -> None:
     with pytest.raises(ValidationError):
-        ApiSettings(agent_token=bad)
-    with pytest.raises(ValidationError):
         ApiSettings(admin_token=bad)
+    with pytest.raises(ValidationError):
+        ApiSettings(session_secret=bad)
 
 
 def test_settings_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("API_PORT", "8123")
     monkeypatch.setenv("API_RATE_LIMIT_PER_MINUTE", "5")
     s = ApiSettings()
-    assert s.port == 8123 and s.rate_limit_per_minute == 5 and s.agent_token is None
+    assert s.port == 8123 and s.rate_limit_per_minute == 5 and s.admin_token is None
 
 
 def test_dev_salt_generated_once(tmp_path) -> None:

@@ -21,7 +21,7 @@ from api.db import conversations as convs
 from api.db import tickets as queue
 from api.db.engine import alembic_config, make_engine, make_session_factory, migrate
 from api.main import create_app
-from api_fakes import AGENT_TOKEN, FakeRasa, FakeSearcher, make_settings
+from api_fakes import FakeRasa, FakeSearcher, add_agent, make_settings
 
 pytestmark = pytest.mark.postgres
 
@@ -81,7 +81,7 @@ def test_chat_and_handoff_through_the_app(pg_url: str, tmp_path) -> None:
         # the agent side over HTTP on PostgreSQL (claim_next uses FOR UPDATE SKIP LOCKED)
         ticket = client.post("/v1/handoff", json={"sender_id": sid, "channel": "web",
                                                   "reason": "x"}).json()
-        auth = {"Authorization": f"Bearer {AGENT_TOKEN}"}
+        auth = add_agent(app, f"an-{uuid.uuid4().hex[:8]}")
         claimed = client.post("/v1/agent/tickets/claim", json={"agent": "an"}, headers=auth)
         assert claimed.json()["id"] == ticket["ticket_id"]
         client.post(f"/v1/agent/tickets/{ticket['ticket_id']}/reply", json={"text": "Chào"},

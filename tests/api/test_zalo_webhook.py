@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from api.db.models import Message
 from api.settings import ApiSettings
-from api_fakes import AGENT_TOKEN, FakeRasa, FakeSearcher, make_settings
+from api_fakes import FakeRasa, FakeSearcher, add_agent, make_settings
 from fakes.fixtures import ZALO_OA_SECRET, channel_settings, zalo_server  # noqa: F401
 from fakes.zalo import FakeZalo, sign
 
@@ -185,7 +185,7 @@ def test_agent_reply_reaches_the_zalo_user(client: TestClient, fake_rasa: FakeRa
                                            zalo_server: FakeZalo) -> None:
     deliver(client, text_event("tôi muốn gặp cán bộ", msg_id="h1"))
     conversation = fake_rasa.requests[-1]["sender"]
-    auth = {"Authorization": f"Bearer {AGENT_TOKEN}"}
+    auth = add_agent(client.app, "an")
     ticket = client.post("/v1/handoff", json={"conversation_id": conversation,
                                               "channel": "zalo", "reason": "asked"}).json()
     # while waiting for an agent, citizen messages are stored, not answered by the bot
