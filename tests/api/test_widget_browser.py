@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api_fakes import AGENT_TOKEN
+from api_fakes import make_settings, seed_agent
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +46,9 @@ class ApiProcess:
                     "API_DATABASE_URL": f"sqlite:///{tmp / 'api.sqlite3'}",
                     "API_RASA_URL": f"http://127.0.0.1:{free_port()}",  # degraded mode
                     "API_RASA_TIMEOUT": "1", "API_HASH_SALT": "browser-test-salt-0123456789",
-                    "API_AGENT_TOKEN": AGENT_TOKEN}
+                    "API_SESSION_SECRET": "browser-test-session-secret-0123"}
+        # agent "an" (its API token here; its password is api_fakes.AGENT_PASSWORD)
+        self.agent = seed_agent(make_settings(tmp), "an")
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -99,9 +101,10 @@ def browser():  # type: ignore[no-untyped-def]
         b.close()
 
 
-def test_ask_quick_reply_reload_and_agent(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+def test_ask_quick_reply_reload_and_agent(api_process: ApiProcess, browser) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
+    server = api_process.base
     page = browser.new_page()
     page.set_default_timeout(15_000)
     page.goto(server + "/")
@@ -148,7 +151,7 @@ def test_ask_quick_reply_reload_and_agent(server: str, browser) -> None:  # type
     box.fill("tôi muốn hỏi cán bộ")
     box.press("Enter")
     expect(page.locator(".tthc-banner")).to_contain_text("cán bộ")
-    auth = {"Authorization": f"Bearer {AGENT_TOKEN}"}
+    auth = api_process.agent
     ticket = r.json()["ticket_id"]
     httpx.post(f"{server}/v1/agent/tickets/{ticket}/claim", json={"agent": "an"}, headers=auth)
     httpx.post(f"{server}/v1/agent/tickets/{ticket}/reply",
@@ -190,7 +193,7 @@ def test_agent_messages_survive_a_server_restart(api_process: ApiProcess, browse
     box.fill("cho tôi gặp cán bộ")  # Rasa is down: degraded mode opens the ticket
     box.press("Enter")
     expect(page.locator(".tthc-banner")).to_be_visible()
-    auth = {"Authorization": f"Bearer {AGENT_TOKEN}"}
+    auth = api_process.agent
     ticket = httpx.post(f"{api_process.base}/v1/agent/tickets/claim", json={"agent": "an"},
                         headers=auth).json()
     assert ticket is not None
