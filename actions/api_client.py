@@ -273,11 +273,13 @@ class ApiClient:
         return await self._post("/v1/handoff", payload, parse_handoff)
 
     async def dossier_lookup(
-        self, *, code: str, factor: Optional[str], sender_id: str, channel: Optional[str]
+        self, *, code: str, factor: Optional[str], sender_id: str, channel: Optional[str],
+        client: Optional[str] = None,
     ) -> DossierLookupResult:
-        """``POST /v1/dossiers/lookup``: a found dossier, a typed lookup error or a failure."""
+        """``POST /v1/dossiers/lookup``: a found dossier, a typed lookup error or a failure.
+        ``client`` is the hashed client address the API put in the message metadata."""
         payload = {"code": code, "factor": factor, "sender_id": sender_id,
-                   "channel": channel or "web"}
+                   "channel": channel or "web", "client": client}
         return await self._post("/v1/dossiers/lookup", payload, parse_dossier_found,
                                 parse_error=parse_dossier_error)
 
@@ -294,7 +296,7 @@ class ApiClient:
             logger.warning("actions.api.unreachable", extra={"path": path, "error": str(error)})
             return ApiFailure("unreachable", f"{path}: {type(error).__name__}: {error}")
         if response.status_code >= 400 and parse_error is not None:
-            try:  # an error the contract describes (e.g. wrong_factor) is a typed result
+            try:  # an error the contract describes (e.g. not_verified) is a typed result
                 return parse_error(response.json(), response.status_code)
             except (ValueError, BadResponse):
                 pass

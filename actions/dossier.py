@@ -36,14 +36,14 @@ NEXT_ASK_FACTOR = "ask_factor"
 NEXT_ASK_CODE = "ask_code"
 NEXT_DONE = "done"
 # Lookup errors answered by asking again, and what to ask for.
-_RETRY = {"wrong_factor": NEXT_ASK_FACTOR, "factor_required": NEXT_ASK_FACTOR,
-          "invalid_code": NEXT_ASK_CODE, "unknown_code": NEXT_ASK_CODE}
+# "not_verified": the code or the factor is wrong, and the API does not say which: ask both.
+_RETRY = {"not_verified": NEXT_ASK_CODE, "factor_required": NEXT_ASK_FACTOR,
+          "invalid_code": NEXT_ASK_CODE}
 # Fixed wording when the API error has no text.
 _ERROR_RESPONSES = {
     "invalid_code": "utter_dossier_code_invalid",
     "factor_required": "utter_dossier_factor_invalid",
-    "unknown_code": "utter_dossier_unknown_code",
-    "wrong_factor": "utter_dossier_wrong_factor",
+    "not_verified": "utter_dossier_not_verified",
     "locked_out": "utter_dossier_locked_out",
 }
 
@@ -108,6 +108,13 @@ class ValidateDossierForm(FormValidationAction):
         return {slots.DOSSIER_FACTOR: digits}
 
 
+def _client_address(tracker: Tracker) -> Optional[str]:
+    """The hashed client address the API put in the message metadata (web only)."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    client = metadata.get("client")
+    return client if isinstance(client, str) and client else None
+
+
 class ActionDossierLookup(ApiAction):
     """Looks the dossier up through the API and shows its answer; clears the factor."""
 
@@ -124,7 +131,7 @@ class ActionDossierLookup(ApiAction):
             return [SlotSet(slots.DOSSIER_CODE, None)] + clear_lookup_slots(NEXT_ASK_CODE)
         result = await self.client.dossier_lookup(
             code=code, factor=factor, sender_id=tracker.sender_id,
-            channel=tracker.get_latest_input_channel(),
+            channel=tracker.get_latest_input_channel(), client=_client_address(tracker),
         )
         if isinstance(result, DossierFound):
             logger.info("actions.dossier.found", extra={"status": result.status,
@@ -148,7 +155,7 @@ class ActionDossierLookup(ApiAction):
             dispatcher.utter_message(
                 response=_ERROR_RESPONSES.get(error.code, "utter_dossier_lookup_unavailable"))
         next_step = _RETRY.get(error.code, NEXT_DONE)
-        if error.code == "wrong_factor" and error.remaining_attempts == 0:
+        if error.code == "not_verified" and error.remaining_attempts == 0:
             next_step = NEXT_DONE  # the next try would be locked out
         if next_step == NEXT_DONE:
             dispatcher.utter_message(response="utter_dossier_hotline_offer")

@@ -1,7 +1,7 @@
 """Typed results of ``POST /v1/dossiers/lookup`` (contract: docs/architecture.md, Dossiers).
 
 A found dossier carries the API's ready-to-show ``text``; a lookup error carries its distinct
-``code`` (``wrong_factor``, ``locked_out``, ...) and, usually, a ready-to-show ``text``.
+``code`` (``not_verified``, ``locked_out``, ...) and, usually, a ready-to-show ``text``.
 """
 
 from __future__ import annotations
@@ -15,10 +15,8 @@ if TYPE_CHECKING:
 ERROR_CODES = (
     "invalid_code",
     "factor_required",
-    "unknown_code",
-    "wrong_factor",
+    "not_verified",
     "locked_out",
-    "factor_unavailable",
     "upstream_unavailable",
     "invalid_request",
 )

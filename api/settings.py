@@ -7,7 +7,7 @@ from datetime import time
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,6 +39,9 @@ class ApiSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="API_", env_file=None, extra="ignore")
 
+    # "production" refuses to start without the secrets that development generates under var/
+    # (hash salt, session secret): generated per host, they would differ between hosts.
+    environment: Literal["development", "production"] = "development"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     database_url: str = f"sqlite:///{VAR / 'api.sqlite3'}"
@@ -54,9 +57,6 @@ class ApiSettings(BaseSettings):
     hash_salt: SecretStr | None = None
     salt_file: Path = VAR / "api-hash-salt"
 
-    hotline: str = "1022"
-    office_days: list[int] = Field(default=[0, 1, 2, 3, 4])  # Monday = 0
-    morning_open: time = time(7, 30)
     # Agent console (api/agents): signed session cookie, CSRF token, login lock-out.
     session_secret: SecretStr | None = None  # signs console cookies; dev: var/api-session-secret
     session_secret_file: Path = VAR / "api-session-secret"
@@ -66,6 +66,9 @@ class ApiSettings(BaseSettings):
     login_ip_max_failures: int = Field(default=20, ge=1)  # per client IP within the window
     login_lockout_seconds: int = Field(default=900, ge=30)
 
+    hotline: str = "1022"
+    office_days: list[int] = Field(default=[0, 1, 2, 3, 4])  # Monday = 0
+    morning_open: time = time(7, 30)
     morning_close: time = time(11, 30)
     afternoon_open: time = time(13, 30)
     afternoon_close: time = time(17, 0)
@@ -73,11 +76,16 @@ class ApiSettings(BaseSettings):
     utc_offset_hours: int = 7  # Asia/Ho_Chi_Minh, no daylight saving
     minutes_per_ticket: int = Field(default=5, ge=1)
 
-    rate_limit_per_minute: int = Field(default=20, ge=1)
+    rate_limit_per_minute: int = Field(default=20, ge=1)  # per citizen (sender)
+    address_rate_limit_per_minute: int = Field(default=60, ge=1)  # widget routes, per address
+    sse_max_per_address: int = Field(default=5, ge=1)  # open widget streams per address
     max_message_chars: int = Field(default=2000, ge=50)
     max_body_bytes: int = Field(default=64_000, ge=1_000)
     redis_url: str | None = None
-    cors_origins: list[str] = Field(default=["*"])
+    # Origins of the pages that embed the web widget from another host (e.g. the province's
+    # portal: ["https://dichvucong.langson.gov.vn"]). The widget served by this API itself is
+    # same-origin and needs none; "*" is refused in production.
+    cors_origins: list[str] = Field(default=[])
     events_channel: str = Field(default="tthc:conversation-events", min_length=1)  # Redis
     sse_keepalive_seconds: float = Field(default=15.0, gt=0)
     sse_max_seconds: float = Field(default=600.0, gt=0)  # then the browser reconnects
@@ -92,6 +100,9 @@ class ApiSettings(BaseSettings):
     zalo_api_base: str = "https://openapi.zalo.me"
     zalo_oauth_base: str = "https://oauth.zaloapp.com"
     zalo_token_file: Path = VAR / "zalo-tokens.json"  # rotated tokens survive a restart
+    # A signed event whose timestamp is further than this from now (either way) is refused:
+    # a captured delivery cannot be replayed later.
+    zalo_max_event_age_seconds: int = Field(default=300, ge=10)
     messenger_app_secret: SecretStr | None = None
     messenger_verify_token: SecretStr | None = None
     messenger_page_token: SecretStr | None = None
@@ -115,7 +126,8 @@ class ApiSettings(BaseSettings):
     dossier_breaker_failures: int = Field(default=5, ge=1)
     dossier_breaker_cooldown: float = Field(default=30.0, gt=0)
     dossier_verify_factor: Literal["phone", "id"] = "phone"
-    dossier_max_failures: int = Field(default=5, ge=1)
+    dossier_max_failures: int = Field(default=5, ge=1)  # guesses per code and per sender
+    dossier_address_max_failures: int = Field(default=20, ge=1)  # guesses per client address
     dossier_lockout_seconds: int = Field(default=3600, ge=60)
 
     @field_validator("admin_token", "hash_salt", "session_secret", "zalo_oa_secret_key",
@@ -124,6 +136,21 @@ class ApiSettings(BaseSettings):
     @classmethod
     def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
         return _reject_placeholder(value)
+
+    @model_validator(mode="after")
+    def _production_needs_its_secrets(self) -> "ApiSettings":
+        if self.environment != "production":
+            return self
+        missing = [name for name in ("hash_salt", "session_secret")
+                   if getattr(self, name) is None]
+        if missing:
+            raise ValueError("API_ENVIRONMENT=production needs "
+                             + ", ".join(f"API_{m.upper()}" for m in missing)
+                             + " (the same value on every host)")
+        if "*" in self.cors_origins:
+            raise ValueError("API_CORS_ORIGINS must list the portal's origins in production, "
+                             "not '*'")
+        return self
 
     def resolve_salt(self) -> bytes:
         """The salt for hashing channel user ids: from settings, else a dev salt under var/."""

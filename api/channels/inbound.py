@@ -20,6 +20,9 @@ class Inbound:
     text: str = ""
     payload: str | None = None
     attachment: str | None = None  # e.g. "image", "sticker" for unsupported messages
+    # The citizen's network address, hashed (web only: Zalo and Messenger do not give one).
+    # Passed to Rasa as message metadata so that dossier guesses are also counted per address.
+    client: str | None = None
 
     @property
     def dedupe_key(self) -> str:

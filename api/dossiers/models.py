@@ -1,6 +1,6 @@
 """Tables of the dossier store and the lookup audit log, on the API's metadata.
 
-Migration ``api/migrations/versions/0002_dossiers.py`` creates them. No column holds a phone
+Migrations ``0002_dossiers`` and ``0004_dossier_attempts`` create them. No column holds a phone
 or ID number: only keyed digests (see ``api.dossiers.privacy``) and a masked name.
 """
 
@@ -56,3 +56,18 @@ class DossierLookupAudit(Base):
 
     __table_args__ = (Index("ix_dossier_lookups_actor_at", "actor", "outcome", "at"),
                       Index("ix_dossier_lookups_code", "code"))
+
+
+class DossierAttempt(Base):
+    """One reserved lookup attempt under one budget key (a code, a hashed sender or a hashed
+    address); see ``api.dossiers.lockout``. Rows older than the window are ignored and purged."""
+
+    __tablename__ = "dossier_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(96))
+    token: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_dossier_attempts_key_at", "key", "at"),
+                      Index("ix_dossier_attempts_token", "token"))

@@ -20,12 +20,16 @@ class DossierLookupRequest(BaseModel):
     sender_id: str = Field(min_length=1, max_length=128,
                            description="Channel user id or Rasa sender; hashed before use.")
     channel: str = Field(default="web", min_length=1, max_length=32)
+    client: str | None = Field(default=None, max_length=128, pattern=r"^[0-9a-f]+$",
+                               description="The citizen's hashed network address, as the API "
+                                           "gave it to Rasa (web only); guesses are also "
+                                           "counted per address.")
 
 
 class AgentDossierLookupRequest(BaseModel):
-    code: str = Field(min_length=1, max_length=64)
-
     """The agent is the credential's (session or API token); it is written to the audit log."""
+
+    code: str = Field(min_length=1, max_length=64)
 
 
 class ProcedureRef(BaseModel):

@@ -1,8 +1,14 @@
-"""The verified lookup: lock-out check, code check, source, factor check, audit, answer.
+"""The verified lookup: code check, guess reservation, source, factor check, audit, answer.
 
-Order matters for privacy: a locked-out sender learns nothing (not even whether a code
-exists); a wrong factor is counted per sender (hashed) in a sliding window; every attempt,
-whatever its outcome, is written to the audit log with the hashed sender or the agent's name.
+Order matters for privacy and against guessing:
+- a guess is reserved (``api.dossiers.lockout``) under the code, the hashed sender and the
+  hashed client address *before* the factor is checked, so no budget can be overrun by
+  concurrent requests, and rotating sender ids or addresses gets at most the code's budget;
+- an unknown code and a wrong factor get the same answer (``not_verified``, 403) and both
+  spend the budget, so codes cannot be enumerated; a dossier without a factor digest answers
+  the same way (the audit log keeps the real outcome for operators);
+- a locked-out caller learns nothing;
+- every attempt, whatever its outcome, is audited with the hashed sender or the agent's name.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.dossiers import wording
 from api.dossiers.codes import InvalidCodeError, normalise_code
-from api.dossiers.lockout import WRONG_FACTOR, FailureCounter
+from api.dossiers.lockout import AttemptGuard, Budget, Reservation
 from api.dossiers.models import DossierLookupAudit
 from api.dossiers.privacy import FactorKind, factor_matches, last4
 from api.dossiers.record import DossierRecord, DossierStatus
@@ -52,16 +58,14 @@ class UnknownDossierError(DossierLookupError):
     code, status_code = "unknown_code", 404
 
 
-class WrongFactorError(DossierLookupError):
-    code, status_code = "wrong_factor", 403
+class NotVerifiedError(DossierLookupError):
+    """An unknown code or a wrong factor: the citizen is not told which."""
+
+    code, status_code = "not_verified", 403
 
 
 class LockedOutError(DossierLookupError):
     code, status_code = "locked_out", 429
-
-
-class FactorUnavailableError(DossierLookupError):
-    code, status_code = "factor_unavailable", 409
 
 
 class UpstreamUnavailableError(DossierLookupError):
@@ -79,18 +83,19 @@ class LookupOutcome:
 @dataclass(frozen=True)
 class LookupPolicy:
     factor: FactorKind = FactorKind.phone
-    max_failures: int = 5
+    max_failures: int = 5  # per dossier code and per sender, within the window
+    max_address_failures: int = 20  # per client address
     window_seconds: float = 3600.0
     hotline: str = "1022"
     utc_offset_hours: int = 7
 
 
 class DossierLookup:
-    def __init__(self, *, source: DossierSource, counter: FailureCounter,
+    def __init__(self, *, source: DossierSource, guard: AttemptGuard,
                  session_factory: sessionmaker[Session], key: bytes, policy: LookupPolicy,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
         self.source = source
-        self.counter = counter
+        self.guard = guard
         self._sessions = session_factory
         self._key = key
         self.policy = policy
@@ -98,37 +103,39 @@ class DossierLookup:
 
     # -- public -------------------------------------------------------------------------
     def lookup_as_citizen(self, *, code: str, factor: str | None, actor: str,
-                          channel: str | None) -> LookupOutcome:
+                          channel: str | None, address: str | None = None) -> LookupOutcome:
+        """``actor`` and ``address`` are already hashed (``address``: the citizen's client
+        address as the channel saw it, None when the platform does not give one)."""
         started = time.perf_counter()
         audit = _Audit(self, actor_kind="citizen", actor=actor, channel=channel,
                        started=started)
         p = self.policy
-        if self.counter.failures(actor) >= p.max_failures:
-            audit.write("locked_out", None)
-            raise self._locked()
         normalised = self._normalise(code, audit)
         if last4(factor) is None:
             audit.write("factor_required", normalised)
             raise FactorRequiredError("A verification factor (4 digits) is required.",
                                       wording.factor_needed_text(p.factor), factor=p.factor.value)
-        record = self._fetch(normalised, audit)
+        budgets = self._budgets(normalised, actor, address)
+        reservation = self.guard.reserve(budgets)
+        if reservation is None:
+            audit.write("locked_out", normalised)
+            raise self._locked()
+        try:
+            record = self._fetch(normalised, audit)
+        except UpstreamUnavailableError:
+            self.guard.release(reservation)  # no guess was checked
+            raise
+        if record is None:
+            raise self._not_verified(reservation, budgets)
         stored = record.factor_hash(p.factor)
         if stored is None:
             audit.write("factor_unavailable", normalised)
-            raise FactorUnavailableError("The dossier has no digest for this factor.",
-                                         wording.factor_unavailable_text(p.hotline),
-                                         hotline=p.hotline)
+            raise self._not_verified(reservation, budgets)
         if not factor_matches(self._key, kind=p.factor, code=normalised, given=factor or "",
                               stored=stored):
-            audit.write(WRONG_FACTOR, normalised)
-            failures = self.counter.record_failure(actor)
-            remaining = max(p.max_failures - failures, 0)
-            logger.info("dossiers.lookup.wrong_factor remaining=%s", remaining)
-            if remaining == 0:
-                raise self._locked()
-            raise WrongFactorError("The verification factor does not match.",
-                                   wording.wrong_factor_text(p.factor, remaining),
-                                   remaining_attempts=remaining, factor=p.factor.value)
+            audit.write("wrong_factor", normalised)
+            raise self._not_verified(reservation, budgets)
+        self.guard.release(reservation)
         audit.write("found", normalised)
         return self._outcome(record)
 
@@ -137,6 +144,10 @@ class DossierLookup:
                        started=time.perf_counter())
         normalised = self._normalise(code, audit)
         record = self._fetch(normalised, audit)
+        if record is None:
+            raise UnknownDossierError("No dossier has this code.",
+                                      wording.unknown_code_text(normalised, self.policy.hotline),
+                                      hotline=self.policy.hotline)
         audit.write("found", normalised)
         return self._outcome(record)
 
@@ -150,7 +161,26 @@ class DossierLookup:
                                           wording.invalid_code_text(),
                                           example=wording.CODE_EXAMPLE) from None
 
-    def _fetch(self, code: str, audit: _Audit) -> DossierRecord:
+    def _budgets(self, code: str, actor: str, address: str | None) -> list[Budget]:
+        p = self.policy
+        budgets = [Budget("code:" + code, p.max_failures), Budget("sender:" + actor, p.max_failures)]
+        if address:
+            budgets.append(Budget("addr:" + address, p.max_address_failures))
+        return budgets
+
+    def _not_verified(self, reservation: Reservation, budgets: list[Budget]) -> DossierLookupError:
+        """The one answer for an unknown code, a wrong factor or no factor digest; the
+        reservation is kept (the guess counts)."""
+        p = self.policy
+        remaining = reservation.remaining(budgets)
+        logger.info("dossiers.lookup.not_verified remaining=%s", remaining)
+        if remaining == 0:
+            return self._locked()
+        return NotVerifiedError("The code and the verification factor do not match a dossier.",
+                                wording.not_verified_text(p.factor, remaining, p.hotline),
+                                remaining_attempts=remaining, factor=p.factor.value)
+
+    def _fetch(self, code: str, audit: _Audit) -> DossierRecord | None:
         p = self.policy
         try:
             record = self.source.get(code)
@@ -161,9 +191,6 @@ class DossierLookup:
                                            hotline=p.hotline) from None
         if record is None:
             audit.write("unknown_code", code)
-            raise UnknownDossierError("No dossier has this code.",
-                                      wording.unknown_code_text(code, p.hotline),
-                                      hotline=p.hotline)
         return record
 
     def _locked(self) -> LockedOutError:

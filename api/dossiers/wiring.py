@@ -11,7 +11,7 @@ import threading
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.dossiers.lockout import AuditFailureCounter, FailureCounter, RedisFailureCounter
+from api.dossiers.lockout import AttemptGuard, RedisAttemptGuard, SqlAttemptGuard
 from api.dossiers.privacy import FactorKind
 from api.dossiers.service import DossierLookup, LookupPolicy
 from api.dossiers.sources import DossierSource
@@ -41,27 +41,28 @@ def build_source(settings: ApiSettings, session_factory: sessionmaker[Session],
     return SqlDossierSource(session_factory)
 
 
-def build_counter(settings: ApiSettings,
-                  session_factory: sessionmaker[Session]) -> FailureCounter:
+def build_guard(settings: ApiSettings,
+                session_factory: sessionmaker[Session]) -> AttemptGuard:
     window = float(settings.dossier_lockout_seconds)
-    audit = AuditFailureCounter(session_factory, window)
+    sql = SqlAttemptGuard(session_factory, window)
     if settings.redis_url:
         import redis
 
         client = redis.Redis.from_url(settings.redis_url, socket_timeout=0.5,
                                       socket_connect_timeout=0.5)
-        return RedisFailureCounter(client, audit, window)
-    return audit
+        return RedisAttemptGuard(client, sql, window)
+    return sql
 
 
 def build_lookup(settings: ApiSettings, session_factory: sessionmaker[Session],
                  key: bytes) -> DossierLookup:
     policy = LookupPolicy(factor=FactorKind(settings.dossier_verify_factor),
                           max_failures=settings.dossier_max_failures,
+                          max_address_failures=settings.dossier_address_max_failures,
                           window_seconds=float(settings.dossier_lockout_seconds),
                           hotline=settings.hotline, utc_offset_hours=settings.utc_offset_hours)
     lookup = DossierLookup(source=build_source(settings, session_factory, key),
-                           counter=build_counter(settings, session_factory),
+                           guard=build_guard(settings, session_factory),
                            session_factory=session_factory, key=key, policy=policy)
     logger.info("dossiers.lookup.ready source=%s factor=%s", lookup.source.name,
                 policy.factor.value)

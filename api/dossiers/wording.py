@@ -94,6 +94,7 @@ def invalid_code_text() -> str:
 
 
 def unknown_code_text(code: str, hotline: str) -> str:
+    """For agents only: a citizen is never told whether a code exists."""
     return (f"Không tìm thấy hồ sơ có mã {code}. Anh/Chị vui lòng kiểm tra lại mã trên giấy "
             f"tiếp nhận hồ sơ và hẹn trả kết quả, hoặc gọi tổng đài {hotline} để được hỗ trợ.")
 
@@ -103,20 +104,18 @@ def factor_needed_text(kind: FactorKind) -> str:
             f"đã khai khi nộp hồ sơ.")
 
 
-def wrong_factor_text(kind: FactorKind, remaining: int) -> str:
-    return (f"Thông tin xác minh chưa khớp với hồ sơ. Anh/Chị vui lòng nhập đúng 4 số cuối "
-            f"{FACTOR_LABELS[kind]} đã khai khi nộp hồ sơ (còn {remaining} lần thử).")
+def not_verified_text(kind: FactorKind, remaining: int, hotline: str) -> str:
+    """One answer for an unknown code and a wrong factor: neither says which was wrong."""
+    return (f"Mã hồ sơ hoặc 4 số cuối {FACTOR_LABELS[kind]} chưa khớp với hồ sơ nào. Anh/Chị "
+            f"vui lòng kiểm tra lại mã trên giấy tiếp nhận hồ sơ và hẹn trả kết quả, và 4 số cuối "
+            f"đã khai khi nộp hồ sơ (còn {remaining} lần thử). Nếu cần hỗ trợ, Anh/Chị vui lòng "
+            f"gọi tổng đài {hotline}.")
 
 
 def locked_out_text(hotline: str, minutes: int) -> str:
     return (f"Anh/Chị đã nhập sai thông tin xác minh quá số lần cho phép nên tạm thời chưa tra "
             f"cứu được. Anh/Chị vui lòng gọi tổng đài {hotline} để được hỗ trợ, hoặc thử lại "
             f"sau {minutes} phút.")
-
-
-def factor_unavailable_text(hotline: str) -> str:
-    return (f"Hồ sơ này chưa có thông tin để xác minh trực tuyến. Anh/Chị vui lòng gọi tổng "
-            f"đài {hotline} để được hỗ trợ tra cứu.")
 
 
 def upstream_unavailable_text(hotline: str) -> str:

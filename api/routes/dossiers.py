@@ -88,7 +88,8 @@ async def lookup(req: DossierLookupRequest, request: Request,
     actor = state.identity.hash_user(req.channel, req.sender_id)
     try:
         outcome = await run_in_threadpool(service.lookup_as_citizen, code=req.code,
-                                          factor=req.factor, actor=actor, channel=req.channel)
+                                          factor=req.factor, actor=actor, channel=req.channel,
+                                          address=req.client)
     except DossierLookupError as exc:
         return _error(exc)
     return _public(state, outcome)

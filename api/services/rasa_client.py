@@ -52,10 +52,14 @@ class RasaClient:
     async def aclose(self) -> None:
         await self._async.aclose()
 
-    async def send_async(self, *, sender: str, message: str, channel: str) -> RasaReply:
+    async def send_async(self, *, sender: str, message: str, channel: str,
+                         client: str | None = None) -> RasaReply:
+        """``client``: the hashed client address, sent as message metadata (actions pass it
+        to the dossier lookup)."""
         try:
             async with self.breaker.aguard():
-                reply = await self._post(sender=sender, message=message, channel=channel)
+                reply = await self._post(sender=sender, message=message, channel=channel,
+                                         client=client)
                 if not reply.ok:
                     raise _NoAnswer(reply)
         except CircuitOpenError:
@@ -64,9 +68,11 @@ class RasaClient:
             return failed.reply
         return reply
 
-    async def _post(self, *, sender: str, message: str, channel: str) -> RasaReply:
+    async def _post(self, *, sender: str, message: str, channel: str,
+                    client: str | None = None) -> RasaReply:
         started = time.perf_counter()
-        body = {"sender": sender, "message": message, "metadata": {"channel": channel}}
+        metadata = {"channel": channel, **({"client": client} if client else {})}
+        body = {"sender": sender, "message": message, "metadata": metadata}
         try:
             resp: httpx.Response | httpx.HTTPError = await self._async.post(
                 "/webhooks/rest/webhook", json=body)

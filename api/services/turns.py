@@ -50,7 +50,7 @@ class TurnService:
                 return step
             rasa = self.dialogue.rasa
             reply = (await rasa.send_async(sender=step.conv.id, message=step.message,
-                                           channel=inbound.channel)
+                                           channel=inbound.channel, client=inbound.client)
                      if rasa is not None else None)
             return await run_in_threadpool(self.dialogue.finish, session, step, reply)
 

@@ -44,8 +44,8 @@ def answer_body(
 DOSSIER_CODE = "000.00.19.H12-250101-0001"
 # Error codes and HTTP statuses of POST /v1/dossiers/lookup (docs/architecture.md, Dossiers).
 DOSSIER_ERROR_STATUS = {
-    "invalid_code": 422, "factor_required": 422, "unknown_code": 404, "wrong_factor": 403,
-    "locked_out": 429, "factor_unavailable": 409, "upstream_unavailable": 503,
+    "invalid_code": 422, "factor_required": 422, "not_verified": 403,
+    "locked_out": 429, "upstream_unavailable": 503,
 }
 
 

@@ -62,7 +62,7 @@ def test_every_response_name_in_action_code_is_in_the_domain() -> None:
         if isinstance(node, ast.Constant) and isinstance(node.value, str)
         and re.fullmatch(r"utter_\w+", node.value)
     }
-    assert "utter_dossier_unknown_code" in names
+    assert "utter_dossier_not_verified" in names
     assert names <= set(DOMAIN["responses"]), names - set(DOMAIN["responses"])
     for name in names - set(responses_sent_by_actions()):
         for variation in DOMAIN["responses"][name]:

@@ -126,19 +126,17 @@ async def test_a_late_dossier_shows_the_apology_text_and_offers_the_hotline(
 
 
 @pytest.mark.parametrize("code,next_step,keeps_code,hotline", [
-    ("wrong_factor", "ask_factor", True, False),
+    ("not_verified", "ask_code", False, False),
     ("factor_required", "ask_factor", True, False),
-    ("unknown_code", "ask_code", False, False),
     ("invalid_code", "ask_code", False, False),
     ("locked_out", "done", False, True),
-    ("factor_unavailable", "done", False, True),
     ("upstream_unavailable", "done", False, True),
 ])
 async def test_each_lookup_error_shows_the_api_text_and_decides_what_to_ask_next(
     fake_api: FakeApi, dispatcher: CollectingDispatcher, load_tracker: LoadTracker,
     code: str, next_step: str, keeps_code: bool, hotline: bool,
 ) -> None:
-    extra = {"remaining_attempts": 3} if code == "wrong_factor" else {}
+    extra = {"remaining_attempts": 3} if code == "not_verified" else {}
     fake_api.reply(PATH, dossier_error_body(code, text=f"text for {code}", **extra),
                    status_code=DOSSIER_ERROR_STATUS[code])
     slots = await lookup(fake_api, dispatcher, load_tracker("tracker_dossier_factor"))
@@ -150,18 +148,17 @@ async def test_each_lookup_error_shows_the_api_text_and_decides_what_to_ask_next
     assert slots["dossier_factor"] is None
 
 
-async def test_the_last_wrong_factor_stops_asking_and_offers_the_hotline(
+async def test_the_last_failed_verification_stops_asking_and_offers_the_hotline(
     fake_api: FakeApi, dispatcher: CollectingDispatcher, load_tracker: LoadTracker,
 ) -> None:
-    fake_api.reply(PATH, dossier_error_body("wrong_factor", remaining_attempts=0), 403)
+    fake_api.reply(PATH, dossier_error_body("not_verified", remaining_attempts=0), 403)
     slots = await lookup(fake_api, dispatcher, load_tracker("tracker_dossier_factor"))
     assert slots["dossier_next"] == "done"
     assert responses(dispatcher)[-1] == "utter_dossier_hotline_offer"
 
 
 @pytest.mark.parametrize("code,response", [
-    ("unknown_code", "utter_dossier_unknown_code"),
-    ("wrong_factor", "utter_dossier_wrong_factor"),
+    ("not_verified", "utter_dossier_not_verified"),
     ("locked_out", "utter_dossier_locked_out"),
     ("upstream_unavailable", "utter_dossier_lookup_unavailable"),
 ])
@@ -206,7 +203,7 @@ async def test_the_factor_is_never_logged(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     tracker = load_tracker("tracker_dossier_factor", slots={"dossier_factor": "0987654321"})
-    fake_api.reply(PATH, dossier_error_body("wrong_factor", remaining_attempts=2), 403)
+    fake_api.reply(PATH, dossier_error_body("not_verified", remaining_attempts=2), 403)
     fake_api.reply(PATH, dossier_found_body(text="Hồ sơ ..."))
     await lookup(fake_api, dispatcher, tracker)
     await lookup(fake_api, dispatcher, tracker)
@@ -229,9 +226,24 @@ async def test_cancel_forgets_code_and_factor_and_points_to_the_portal(
 def test_slots_cleared_by_the_last_lookup_are_asked_for_without_an_error(
     dispatcher: CollectingDispatcher, load_tracker: LoadTracker,
 ) -> None:
-    # When the form starts again after unknown_code, Rasa validates the slots the lookup
+    # When the form starts again after not_verified, Rasa validates the slots the lookup
     # has just cleared; that must not tell the citizen their (untyped) input was wrong.
     form, tracker = ValidateDossierForm(), load_tracker("tracker_dossier_factor")
     assert form.validate_dossier_code(None, dispatcher, tracker, {}) == {"dossier_code": None}
     assert form.validate_dossier_factor(None, dispatcher, tracker, {}) == {"dossier_factor": None}
     assert dispatcher.messages == []
+
+
+async def test_the_hashed_client_address_from_the_metadata_is_sent_with_the_lookup(
+    fake_api: FakeApi, dispatcher: CollectingDispatcher, load_tracker: LoadTracker,
+) -> None:
+    tracker = load_tracker("tracker_dossier_factor",
+                           latest_message={"metadata": {"channel": "web", "client": "ab12cd"}})
+    fake_api.reply(PATH, dossier_found_body(text="Hồ sơ ..."))
+    await lookup(fake_api, dispatcher, tracker)
+    without = load_tracker("tracker_dossier_factor", latest_message={"metadata": {}})
+    fake_api.reply(PATH, dossier_found_body(text="Hồ sơ ..."))
+    await lookup(fake_api, dispatcher, without)
+    first, second = fake_api.bodies(PATH)
+    assert first["client"] == "ab12cd"
+    assert "client" not in second

@@ -170,10 +170,25 @@ def test_invalid_code_format(dossier_client: TestClient) -> None:
     assert [a.code for a in audit_rows(dossier_client)] == [None, None, None]
 
 
-def test_unknown_code(dossier_client: TestClient) -> None:
-    status, body = ask(dossier_client, 99)
-    assert status == 404 and body["error"]["code"] == "unknown_code"
-    assert "Không tìm thấy hồ sơ có mã 000.00.19.H12-251101-0099" in body["error"]["text"]
+def test_unknown_code_and_wrong_factor_get_the_same_answer(dossier_client: TestClient) -> None:
+    unknown = ask(dossier_client, 99, sender="citizen-a")
+    wrong = ask(dossier_client, 1, factor="0000", sender="citizen-b")
+    assert unknown == wrong
+    status, body = unknown
+    assert status == 403 and body["error"]["code"] == "not_verified"
+    assert body["error"]["remaining_attempts"] == 4
+    assert "Mã hồ sơ hoặc 4 số cuối số điện thoại chưa khớp" in body["error"]["text"]
+    assert "000.00.19.H12-251101-0099" not in body["error"]["text"]
+    # both were counted; the audit log keeps what really happened
+    assert [a.outcome for a in audit_rows(dossier_client)] == ["unknown_code", "wrong_factor"]
+
+
+def test_unknown_codes_spend_the_senders_budget(dossier_client: TestClient) -> None:
+    for n in range(90, 94):
+        assert ask(dossier_client, n)[0] == 403
+    status, body = ask(dossier_client, 94)
+    assert status == 429 and body["error"]["code"] == "locked_out"
+    assert ask(dossier_client, 1)[0] == 429  # even the right code and factor
 
 
 def test_missing_factor_is_asked_for_not_counted(dossier_client: TestClient) -> None:
@@ -188,7 +203,7 @@ def test_wrong_factor_three_times_counts_down(dossier_client: TestClient) -> Non
     remaining = []
     for _ in range(3):
         status, body = ask(dossier_client, 1, factor="0000")
-        assert status == 403 and body["error"]["code"] == "wrong_factor"
+        assert status == 403 and body["error"]["code"] == "not_verified"
         remaining.append(body["error"]["remaining_attempts"])
     assert remaining == [4, 3, 2]
     assert "(còn 2 lần thử)" in body["error"]["text"]
@@ -208,16 +223,42 @@ def test_lockout_after_five_failures(dossier_client: TestClient) -> None:
     # locked: even the right factor on another code gets nothing
     status, body = ask(dossier_client, 4, factor="5678")
     assert status == 429 and "dossier" not in body
-    # another sender is not affected
-    assert ask(dossier_client, 1, sender="citizen-2")[0] == 200
+    # another sender is not affected on another code, but the code itself is spent for
+    # everyone: rotating sender ids does not buy more guesses
+    assert ask(dossier_client, 4, sender="citizen-2")[0] == 200
+    assert ask(dossier_client, 1, sender="citizen-3")[0] == 429
     outcomes = [a.outcome for a in audit_rows(dossier_client)]
-    assert outcomes == ["wrong_factor"] * 5 + ["locked_out", "found"]
+    assert outcomes == ["wrong_factor"] * 5 + ["locked_out", "found", "locked_out"]
 
 
-def test_no_factor_on_file_sends_to_hotline(dossier_client: TestClient) -> None:
+def test_rotating_senders_and_addresses_get_five_guesses_per_code(
+        dossier_client: TestClient) -> None:
+    answers = []
+    for i in range(12):
+        body = {"code": code(2), "factor": f"{1000 + i}", "sender_id": f"attacker-{i}",
+                "channel": "web", "client": f"{i:04x}"}
+        answers.append(dossier_client.post(URL, json=body).status_code)
+    assert answers == [403] * 4 + [429] * 8
+    assert ask(dossier_client, 2, sender="owner")[0] == 429  # the right factor too, for now
+
+
+def test_one_address_is_limited_across_codes_and_senders(tmp_path: Path) -> None:
+    client, settings = make_client(tmp_path, dossier_address_max_failures=3)
+    with client:
+        seed(client, settings)
+        statuses = [client.post(URL, json={"code": code(60 + i), "factor": "1111",
+                                           "sender_id": f"s-{i}", "client": "abcd"}).status_code
+                    for i in range(4)]
+        assert statuses == [403, 403, 429, 429]
+        other = {"code": code(1), "factor": "5678", "sender_id": "s-x", "client": "ef01"}
+        assert client.post(URL, json=other).status_code == 200
+
+
+def test_no_factor_on_file_answers_like_a_wrong_factor(dossier_client: TestClient) -> None:
     status, body = ask(dossier_client, 13)
-    assert status == 409 and body["error"]["code"] == "factor_unavailable"
+    assert status == 403 and body["error"]["code"] == "not_verified"
     assert "1022" in body["error"]["text"]
+    assert audit_rows(dossier_client)[-1].outcome == "factor_unavailable"
 
 
 def test_id_number_factor_when_configured(tmp_path: Path) -> None:

@@ -63,9 +63,11 @@ def test_found_through_the_adapter(client: TestClient, upstream: FakeUpstreamDos
 
 def test_unknown_and_wrong_factor_through_the_adapter(client: TestClient) -> None:
     status, body = ask(client, 99)
-    assert status == 404 and body["error"]["code"] == "unknown_code"
+    assert status == 403 and body["error"]["code"] == "not_verified"
+    assert body["error"]["remaining_attempts"] == 4
     status, body = ask(client, 1, factor="0000")
-    assert status == 403 and body["error"]["remaining_attempts"] == 4
+    assert status == 403 and body["error"]["code"] == "not_verified"
+    assert body["error"]["remaining_attempts"] == 3  # the same sender: one budget
 
 
 def test_slow_upstream_times_out(client: TestClient, upstream: FakeUpstreamDossiers) -> None:
@@ -108,3 +110,13 @@ def test_down_then_breaker_opens_then_recovers(client: TestClient,
     status, body = ask(client, 1)
     assert status == 200 and body["dossier"]["code"] == code(1)
     assert breaker.state is BreakerState.closed and upstream.hits == hits + 1
+
+
+def test_an_outage_does_not_spend_the_guess_budget(client: TestClient,
+                                                   upstream: FakeUpstreamDossiers) -> None:
+    upstream.mode = "garbage"
+    for _ in range(7):  # more than the budget of 5
+        assert_outage(*ask(client, 1, factor="0000"))
+    upstream.mode = "ok"
+    status, body = ask(client, 1)
+    assert status == 200 and body["dossier"]["code"] == code(1)

@@ -22,7 +22,10 @@ def test_message_goes_to_rasa_with_conversation_sender_and_channel(
     assert r.status_code == 200
     sent = fake_rasa.requests[-1]
     assert sent["message"] == "làm giấy khai sinh"
-    assert sent["metadata"] == {"channel": "web"}
+    identity = client.app.state.api.identity  # type: ignore[attr-defined]
+    # the client address travels hashed (dossier guesses are also counted per address)
+    assert sent["metadata"] == {"channel": "web",
+                                "client": identity.hash_user("address", "testclient")}
     assert len(sent["sender"]) == 32 and sent["sender"] != SID  # our conversation id
     msgs = r.json()["messages"]
     assert msgs[0]["text"] == "Rasa nhận: làm giấy khai sinh"
