@@ -26,10 +26,11 @@ from api.identity import UserIdentity
 from api.middleware import BodyGuardMiddleware
 from api.pii import install_pii_filter
 from api.router import api_router
+from api.services.address_limits import AddressLimits
 from api.services.events import EventHub, RedisBus, build_bus
 from api.services.events import install as install_events
 from api.services.rasa_client import RasaClient
-from api.services.ratelimit import build_limits
+from api.services.ratelimit import build_address_limiter, build_limits
 from api.services.search_port import SearcherLike, load_searcher
 from api.settings import ApiSettings
 from api.state import AppState
@@ -75,7 +76,10 @@ def create_app(
             settings=settings, engine=engine, session_factory=factory,
             searcher=searcher, rasa=rasa, limiter=limiter,
             dedup=dedup, identity=UserIdentity(settings.resolve_salt()), hub=hub, bus=bus,
-            logins=build_lockout(settings))
+            logins=build_lockout(settings),
+            addresses=AddressLimits(
+                build_address_limiter(settings.redis_url, settings.address_rate_limit_per_minute),
+                settings.sse_max_per_address))
         senders = {WEB: WebSender(), **build_senders(settings)}  # Zalo/Messenger if set
         for channel, sender in senders.items():
             app.state.api.channels.register(channel, sender)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.agents.lockout import LoginLockout
 from api.identity import UserIdentity
+from api.services.address_limits import AddressLimits
 from api.services.channels import ChannelRegistry
 from api.services.events import EventBus, EventHub
 from api.services.handoff import Clock, system_clock
@@ -33,3 +34,4 @@ class AppState:
     logins: LoginLockout  # console login lock-out
     channels: ChannelRegistry = field(default_factory=ChannelRegistry)
     clock: Clock = system_clock  # office hours and ticket times read it; tests fix it
+    addresses: AddressLimits | None = None  # per-address limits of the widget routes

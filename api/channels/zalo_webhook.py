@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import datetime
 from typing import Any
 
 from api.channels.inbound import Inbound, InboundKind
@@ -47,6 +48,16 @@ def signature_valid(header: str | None, *, app_id: str, raw_body: bytes, timesta
     expected = expected_signature(app_id=app_id, raw_body=raw_body, timestamp=timestamp,
                                   secret_key=secret_key)
     return hmac.compare_digest(given.lower().encode(), expected.encode())
+
+
+def event_age_seconds(timestamp: str, now: datetime) -> float | None:
+    """How far the event's ``timestamp`` (milliseconds since the epoch) is from ``now``, in
+    seconds either way; None when it is not a number."""
+    try:
+        ms = int(timestamp)
+    except ValueError:
+        return None
+    return abs(now.timestamp() - ms / 1000.0)
 
 
 def body_timestamp(event: dict[str, Any]) -> str | None:

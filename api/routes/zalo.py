@@ -58,6 +58,10 @@ async def zalo_webhook(request: Request, background: BackgroundTasks,
                                 secret_key=s.zalo_oa_secret_key.get_secret_value()):
         logger.warning("zalo.webhook.bad_signature present=%s", header is not None)
         raise ForbiddenError("Missing or invalid X-ZEvent-Signature.")
+    age = zalo.event_age_seconds(timestamp or "", state.clock())
+    if age is None or age > s.zalo_max_event_age_seconds:
+        logger.warning("zalo.webhook.stale_event age_s=%s", None if age is None else int(age))
+        raise ForbiddenError("The event's timestamp is outside the replay window.")
     if not isinstance(event, dict):  # signed but not an object: nothing to do
         raise ApiError("The body must be a JSON object.")
     inbound = zalo.parse_event(event)

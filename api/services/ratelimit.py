@@ -93,6 +93,16 @@ class RedisDeduplicator:
             return True
 
 
+def build_address_limiter(redis_url: str | None, per_minute: int) -> RateLimiter:
+    """The per-address limiter of the widget routes (keys ``addr:<hash>``)."""
+    if redis_url:
+        import redis
+
+        client = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        return RedisRateLimiter(client, per_minute)
+    return MemoryRateLimiter(per_minute)
+
+
 def build_limits(redis_url: str | None, per_minute: int) -> tuple[RateLimiter, Deduplicator]:
     if redis_url:
         import redis

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from contextlib import AbstractContextManager, nullcontext
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -30,11 +31,22 @@ def frame(event: str, data: Any, *, id: int | str | None = None) -> str:
 
 def event_stream(request: Request, hub: EventHub, *, topics: tuple[str, ...],
                  opening: Callable[[], Awaitable[list[str]]], render: Render,
-                 keepalive: float, max_seconds: float) -> StreamingResponse:
+                 keepalive: float, max_seconds: float,
+                 slot: Callable[[], AbstractContextManager[bool]] | None = None,
+                 ) -> StreamingResponse:
     """``opening`` runs after the subscription (so nothing falls between the two) and gives
-    the first frames; ``render`` turns a hub event into a frame, or None to skip it."""
+    the first frames; ``render`` turns a hub event into a frame, or None to skip it.
+    ``slot``, if given, is held while the stream is open; a stream that gets none ends at
+    once (a cap on open streams)."""
 
     async def stream() -> AsyncIterator[str]:
+        with (slot or nullcontext)() as taken:
+            if taken is False:
+                return
+            async for text in _stream():
+                yield text
+
+    async def _stream() -> AsyncIterator[str]:
         async with hub.subscribe(*topics) as queue:
             yield "retry: 3000\n\n"
             for text in await opening():

@@ -148,3 +148,38 @@ def test_filter_masks_numbers_passed_as_ints_and_objects() -> None:
     bad = logging.LogRecord("x", logging.INFO, __file__, 1, "count %d", (123456789,), None)
     PiiMaskingFilter().filter(bad)
     assert bad.getMessage() == "count [CMND]"
+
+
+def test_production_refuses_to_start_without_its_secrets() -> None:
+    with pytest.raises(ValidationError, match="API_HASH_SALT, API_SESSION_SECRET"):
+        ApiSettings(environment="production")
+    with pytest.raises(ValidationError, match="API_SESSION_SECRET"):
+        ApiSettings(environment="production", hash_salt="salt-0123456789abcdef")
+    ok = ApiSettings(environment="production", hash_salt="salt-0123456789abcdef",
+                     session_secret="session-0123456789abcdef")
+    assert ok.resolve_salt() == b"salt-0123456789abcdef"
+
+
+def test_cors_is_closed_by_default_and_never_open_in_production() -> None:
+    assert ApiSettings().cors_origins == []
+    with pytest.raises(ValidationError, match="not '\\*'"):
+        ApiSettings(environment="production", hash_salt="salt-0123456789abcdef",
+                    session_secret="session-0123456789abcdef", cors_origins=["*"])
+
+
+def test_only_the_configured_origins_may_embed_the_widget(tmp_path) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from api_fakes import FakeSearcher, make_settings
+
+    portal = "https://dichvucong.langson.gov.vn"
+    settings = make_settings(tmp_path, rasa_enabled=False, cors_origins=[portal])
+    preflight = {"Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "content-type"}
+    with TestClient(create_app(settings, searcher_loader=lambda _d: FakeSearcher())) as client:
+        ok = client.options("/v1/chat/web", headers={"Origin": portal, **preflight})
+        other = client.options("/v1/chat/web", headers={"Origin": "https://evil.example",
+                                                        **preflight})
+    assert ok.headers.get("access-control-allow-origin") == portal
+    assert "access-control-allow-origin" not in other.headers

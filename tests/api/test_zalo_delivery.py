@@ -21,7 +21,7 @@ RASA_DELAY = 2.0
 
 def signed(text: str, msg_id: str) -> tuple[bytes, dict[str, str]]:
     event = {"app_id": "4291763606161179100", "event_name": "user_send_text",
-             "timestamp": "1732233600123", "sender": {"id": "8470091123456789012"},
+             "timestamp": str(int(time.time() * 1000)), "sender": {"id": "8470091123456789012"},
              "recipient": {"id": "1234567890"}, "message": {"text": text, "msg_id": msg_id}}
     body = json.dumps(event, ensure_ascii=False).encode()
     mac = sign(app_id=str(event["app_id"]), body=body, timestamp=str(event["timestamp"]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,11 @@ from fakes.fixtures import ZALO_OA_SECRET, channel_settings, zalo_server  # noqa
 from fakes.zalo import FakeZalo, sign
 
 USER = "8470091123456789012"  # large ids arrive as strings
-TS = "1732233600123"
+
+
+def now_ms() -> str:
+    """Zalo's timestamp (milliseconds, as a string) for an event sent now."""
+    return str(int(time.time() * 1000))
 
 
 @pytest.fixture
@@ -28,7 +33,7 @@ def settings(tmp_path: Path, zalo_server: FakeZalo) -> ApiSettings:  # noqa: F81
 def text_event(text: str, msg_id: str = "msg-0001", *, user: str = USER,
                app_id: str = "4291763606161179100") -> dict[str, object]:
     return {"app_id": app_id, "user_id_by_app": "55501", "event_name": "user_send_text",
-            "timestamp": TS, "sender": {"id": user}, "recipient": {"id": "1234567890"},
+            "timestamp": now_ms(), "sender": {"id": user}, "recipient": {"id": "1234567890"},
             "message": {"text": text, "msg_id": msg_id}}
 
 
@@ -69,7 +74,7 @@ def test_signed_text_goes_to_rasa_and_the_reply_to_zalo(
 def test_mac_prefix_is_accepted(client: TestClient, zalo_server: FakeZalo) -> None:
     event = text_event("lệ phí bao nhiêu")
     body = json.dumps(event, ensure_ascii=False).encode()
-    mac = sign(app_id=str(event["app_id"]), body=body, timestamp=TS, secret_key=ZALO_OA_SECRET)
+    mac = sign(app_id=str(event["app_id"]), body=body, timestamp=str(event["timestamp"]), secret_key=ZALO_OA_SECRET)
     r = client.post("/webhooks/zalo", content=body,
                     headers={"Content-Type": "application/json",
                              "X-ZEvent-Signature": f"mac={mac}"})
@@ -83,7 +88,7 @@ def test_missing_or_forged_signature_is_403_and_logged(
     event = text_event("xin chào")
     if signature == "forged-with-other-key":
         body = json.dumps(event, ensure_ascii=False).encode()
-        signature = sign(app_id=str(event["app_id"]), body=body, timestamp=TS,
+        signature = sign(app_id=str(event["app_id"]), body=body, timestamp=str(event["timestamp"]),
                          secret_key="attacker-guessed-secret")
     with caplog.at_level(logging.WARNING):
         r = deliver(client, event, signature=signature)
@@ -96,7 +101,7 @@ def test_missing_or_forged_signature_is_403_and_logged(
 def test_signature_of_another_body_is_rejected(client: TestClient, zalo_server: FakeZalo) -> None:
     original = text_event("hỏi lệ phí")
     body = json.dumps(original, ensure_ascii=False).encode()
-    mac = sign(app_id=str(original["app_id"]), body=body, timestamp=TS,
+    mac = sign(app_id=str(original["app_id"]), body=body, timestamp=str(original["timestamp"]),
                secret_key=ZALO_OA_SECRET)
     tampered = json.dumps(text_event("hỏi lệ phí", user="1111"), ensure_ascii=False).encode()
     r = client.post("/webhooks/zalo", content=tampered,
@@ -127,7 +132,7 @@ def test_replayed_delivery_gets_one_reply(client: TestClient, fake_rasa: FakeRas
 def test_image_and_sticker_get_a_polite_text(client: TestClient, fake_rasa: FakeRasa,
                                              zalo_server: FakeZalo, event_name: str,
                                              word: str) -> None:
-    event = {"app_id": "4291763606161179100", "event_name": event_name, "timestamp": TS,
+    event = {"app_id": "4291763606161179100", "event_name": event_name, "timestamp": now_ms(),
              "sender": {"id": USER}, "recipient": {"id": "1234567890"},
              "message": {"msg_id": "att-1", "attachments": [{"type": "image", "payload": {
                  "url": "https://example.invalid/a.jpg"}}]}}
@@ -158,6 +163,29 @@ def test_numbered_reply_picks_the_option(client: TestClient, fake_rasa: FakeRasa
     assert citizen[-1].text == "Lệ phí"
     deliver(client, text_event("7", msg_id="m3"))  # no 7th option: plain text
     assert fake_rasa.requests[-1]["message"] == "7"
+
+
+@pytest.mark.parametrize("offset_s", [-3600, -301, 301])
+def test_a_signed_event_outside_the_replay_window_is_refused(
+        client: TestClient, fake_rasa: FakeRasa, zalo_server: FakeZalo,
+        caplog: pytest.LogCaptureFixture, offset_s: int) -> None:
+    event = text_event("hỏi lệ phí khai sinh", msg_id=f"old-{offset_s}")
+    event["timestamp"] = str(int((time.time() + offset_s) * 1000))
+    with caplog.at_level(logging.WARNING):
+        r = deliver(client, event)  # correctly signed: a captured delivery, replayed
+    assert r.status_code == 403
+    assert any("zalo.webhook.stale_event" in rec.getMessage() for rec in caplog.records)
+    assert fake_rasa.requests == [] and zalo_server.sent == [] and stored(client) == []
+    fresh = text_event("hỏi lệ phí khai sinh", msg_id=f"new-{offset_s}")
+    assert deliver(client, fresh).status_code == 200
+
+
+def test_a_signed_event_with_a_timestamp_that_is_not_a_number_is_refused(
+        client: TestClient, fake_rasa: FakeRasa) -> None:
+    event = text_event("xin chào", msg_id="nan")
+    event["timestamp"] = "yesterday"
+    assert deliver(client, event).status_code == 403
+    assert fake_rasa.requests == []
 
 
 def test_body_without_timestamp_cannot_be_verified(client: TestClient) -> None:
