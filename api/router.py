@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from api.routes import (
     admin,
     agent,
+    assist,
     console,
     dossiers,
     handoff,
@@ -19,6 +20,6 @@ from api.routes import (
 )
 
 api_router = APIRouter()
-for module in (health, pages, knowledge, web_chat, zalo, messenger, handoff, agent, console,
-               admin, dossiers):
+for module in (health, pages, knowledge, web_chat, zalo, messenger, handoff, agent, assist,
+               console, admin, dossiers):
     api_router.include_router(module.router)

@@ -59,6 +59,7 @@ class TicketPublic(BaseModel):
     closed_at: datetime | None
     resolution: str | None = None
     note: str | None = None
+    last_question: str | None = None  # the citizen's last words before the handoff
 
 
 # The acting agent is the credential's (session or API token), never a field of the body.

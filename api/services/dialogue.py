@@ -11,14 +11,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from vntext import fold_lower
-
 from api.db import conversations as convs
 from api.db.models import Conversation, ConversationState, Message, Role
 from api.identity import UserIdentity
 from api.schemas.answer import AnswerRequest
 from api.schemas.handoff import HandoffRequest
 from api.services import wording
+from api.services.asking_for_a_person import HUMAN_INTENTS, wants_human
 from api.services.composer import ASPECT_INTENT, INTENT_ASPECT, AnswerComposer
 from api.services.handoff import HandoffService
 from api.services.payloads import BotMessage, from_rasa, parse_payload
@@ -187,15 +186,3 @@ class Dialogue:
 
     def _hotline_button(self) -> dict[str, Any]:
         return {"title": wording.call_hotline(self.hotline), "url": f"tel:{self.hotline}"}
-
-
-HUMAN_INTENTS = {"request_human", "human_handoff", "handoff"}
-_HUMAN_WORDS = ("gap can bo", "gap nhan vien", "gap nguoi", "noi chuyen voi can bo",
-                "noi chuyen voi nguoi", "noi chuyen voi nhan vien", "tu van vien",
-                "tong dai vien", "can bo ho tro", "nhan vien ho tro", "chuyen cho can bo")
-
-
-def wants_human(text: str) -> bool:
-    """A plain-text request for a person (accents optional), used only in degraded mode."""
-    folded = fold_lower(text)
-    return any(w in folded for w in _HUMAN_WORDS)

@@ -31,6 +31,7 @@ from api.schemas.handoff import (
     TranscriptPublic,
 )
 from api.services import events, wording
+from api.services.asking_for_a_person import HUMAN_INTENTS, wants_human
 from api.services.channels import ChannelRegistry
 from api.services.office_hours import OfficeHours
 
@@ -57,7 +58,22 @@ def ticket_public(t: HandoffTicket) -> TicketPublic:
                         priority=PRIORITY_NAME.get(t.priority, "normal"),  # type: ignore[arg-type]
                         status=t.status, agent=t.agent, created_at=t.created_at,
                         claimed_at=t.claimed_at, closed_at=t.closed_at,
-                        resolution=t.resolution, note=t.note)
+                        resolution=t.resolution, note=t.note,
+                        last_question=last_question(t.transcript))
+
+
+def last_question(transcript: dict[str, Any] | None) -> str | None:
+    """The citizen's last words in the handoff transcript (button payloads skipped)."""
+    if not transcript:
+        return None
+    if isinstance(transcript.get("text"), str):
+        return transcript["text"][-300:] or None
+    for line in reversed(transcript.get("lines") or []):
+        text = str(line.get("text") or "").strip()
+        if (line.get("role") in {"citizen", "user"} and text and not text.startswith("/")
+                and line.get("intent") not in HUMAN_INTENTS and not wants_human(text)):
+            return text[:300]
+    return None
 
 
 def _transcript(session: Session, conv: Conversation, given: Any) -> dict[str, Any]:

@@ -69,3 +69,20 @@ CONSOLE_BAD_LOGIN = "Tên đăng nhập hoặc mật khẩu không đúng."
 CONSOLE_LOCKED = ("Tài khoản hoặc máy này đã đăng nhập sai quá nhiều lần. Vui lòng thử lại sau "
                   "ít phút hoặc liên hệ cán bộ quản lý.")
 CONSOLE_FORM_EXPIRED = "Phiên đăng nhập đã hết hạn. Vui lòng tải lại trang và đăng nhập lại."
+
+
+def agent_templates(hotline: str) -> list[tuple[str, str]]:
+    """Quick replies of the agent console's composer: (title, text)."""
+    return [
+        ("Chào hỏi", "Chào Anh/Chị, tôi là cán bộ tổng đài hỗ trợ thủ tục hành chính. "
+                     "Tôi có thể giúp gì cho Anh/Chị?"),
+        ("Xin chờ", "Anh/Chị vui lòng chờ trong giây lát, tôi đang kiểm tra thông tin."),
+        ("Hỏi thêm", "Anh/Chị vui lòng cho biết thêm chi tiết (thủ tục nào, ở xã/phường nào) "
+                     "để tôi hướng dẫn chính xác hơn."),
+        ("Mã hồ sơ", "Anh/Chị vui lòng cung cấp mã hồ sơ (in trên giấy tiếp nhận) để tôi tra "
+                     "cứu tình trạng hồ sơ."),
+        ("Gọi tổng đài", f"Nếu cần trao đổi trực tiếp, Anh/Chị vui lòng gọi tổng đài {hotline} "
+                         "trong giờ làm việc."),
+        ("Kết thúc", "Cảm ơn Anh/Chị đã liên hệ. Nếu còn câu hỏi, Anh/Chị cứ nhắn tại đây, "
+                     "trợ lý ảo sẽ tiếp tục hỗ trợ."),
+    ]

@@ -135,10 +135,10 @@ def test_sign_out_needs_the_csrf_token_and_ends_the_session(web: TestClient) -> 
 
 # -- every console route needs a signed-in agent ---------------------------------------------
 def console_routes() -> list[tuple[str, str]]:
-    from api.routes import agent, console, dossiers
+    from api.routes import agent, assist, console, dossiers
 
     routes = []
-    every = [(r, m.router.prefix) for m in (agent, console) for r in m.router.routes]
+    every = [(r, m.router.prefix) for m in (agent, assist, console) for r in m.router.routes]
     every += [(r, "/v1/dossiers") for r in dossiers.router.routes]
     for route, prefix in every:
         path = getattr(route, "path", "")
@@ -155,9 +155,11 @@ def console_routes() -> list[tuple[str, str]]:
 
 def test_without_a_session_every_console_route_is_401_or_a_redirect(web: TestClient) -> None:
     routes = console_routes()
-    assert len(routes) >= 15  # the agent API, the console pages, the dossier lookup
+    assert len(routes) >= 20  # the agent API, assist, the console pages, the dossier lookup
     for method, path in routes:
-        r = web.request(method, path, json={}, follow_redirects=False)
+        r = web.request(method, path.replace("suggestions", "suggestions?q=khai+sinh")
+                        if path.endswith("/v1/agent/suggestions") else path,
+                        json={}, follow_redirects=False)
         if path == "/console" and method == "GET":
             assert r.status_code == 303 and r.headers["location"] == "/console/login"
         elif path == "/console/logout":
