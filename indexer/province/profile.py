@@ -19,8 +19,10 @@ Every listed row gets one outcome, so a maintainer can see why a procedure is no
 The imported records the profile does not serve are kept as ``unserved`` (name, field, level,
 who; nothing else): the index recognises a question about one of them and says the procedure
 is not in the province's catalogue, instead of answering with a served neighbour. Left out of
-that list: a record whose name a served procedure also has (the question cannot tell them
-apart, and the served one answers it), abolished records, and records that still name the
+that list: a record whose name a served procedure also has, also once parenthesised
+qualifiers are set aside ("Cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp trung
+ương)" when the province serves "Cấp hộ chiếu phổ thông ở trong nước": the question cannot tell
+them apart, and the served one answers it), abolished records, and records that still name the
 district level.
 """
 
@@ -188,17 +190,25 @@ def build_profile(name: str, listing: ProvinceList, *, imported: dict[str, Proce
     return profile
 
 
+_PARENS_RE = re.compile(r"\([^()]*\)")
+
+
+def _bare(name: str) -> str:
+    """``name_key`` without any parenthesised qualifier."""
+    return name_key(_PARENS_RE.sub(" ", name))
+
+
 def unserved_records(imported: dict[str, Procedure],
                      served: list[Procedure]) -> list[UnservedProcedure]:
     """The imported records a profile does not serve, as the index needs them to recognise a
     question about one (see the module docstring for what is left out), by code."""
     served_codes = {p.code for p in served if p.code}
-    served_names = {name_key(n) for p in served for n in p.all_names()}
+    served_names = {key(n) for p in served for n in p.all_names() for key in (name_key, _bare)}
     out = []
     for code in sorted(imported):
         record = imported[code]
         if (code in served_codes or not record.is_current or names_district_level(record.name)
-                or name_key(record.name) in served_names):
+                or name_key(record.name) in served_names or _bare(record.name) in served_names):
             continue
         out.append(UnservedProcedure(code=code, name=record.name, field=record.field,
                                      levels=list(record.levels), who=record.who))

@@ -54,10 +54,14 @@ def test_the_profile_lists_what_it_does_not_serve() -> None:
         record("1.000003", "Thủ tục đăng ký khai sinh (cấp xã)"),  # a served name: left out
         record("1.000004", "Đăng ký nuôi con nuôi", abolished=True),  # abolished: left out
         record("1.000005", "Cấp giấy phép karaoke (cấp huyện)"),  # names the district level
+        # the served procedure at another level: left out
+        record("1.000006", "Đăng ký khai sinh (thực hiện tại cấp trung ương)"),
+        record("1.000007", "Đăng ký khai sinh lưu động"),  # another procedure: listed
     ] if p.code}
     got = unserved_records(imported, served)
-    assert [(u.code, u.name, u.levels) for u in got] == [("1.000002", "Đăng ký kết hôn",
-                                                          ["cấp xã"])]
+    assert [(u.code, u.name, u.levels) for u in got] == [
+        ("1.000002", "Đăng ký kết hôn", ["cấp xã"]),
+        ("1.000007", "Đăng ký khai sinh lưu động", ["cấp xã"])]
     assert imported["1.000004"].status.state is StatusKind.abolished
 
 
