@@ -59,33 +59,49 @@ def override_glossary(searcher: Any, path: Path) -> int:
 
 
 def fit_calibration(ev: ModuleType, searcher: Any, paths: list[Path], out: Path,
+                    threshold_paths: list[Path] | None = None,
                     max_inscope_abstain: float = 0.05) -> Any:
-    """Fit the profile calibration (confidence over ``PROFILE_FEATURES`` and the threshold) on
-    development questions and save it to the ``profile_models`` section of ``out`` for the
-    index's model. The fusion weights stay those of the index's calibration: only confidence
-    and abstention are fitted, on the profile's own index. Returns the fitted calibration."""
+    """Fit the profile calibration and save it to the ``profile_models`` section of ``out``
+    for the index's model; returns it.
+
+    The logistic confidence over ``PROFILE_FEATURES`` is fitted on every question of
+    ``paths`` (development splits only), asked on the profile's own index; the threshold is
+    chosen on the questions of ``threshold_paths`` (default: all of ``paths``), the profile's
+    own development split, so that the profile's mix of curated and imported records decides
+    where to abstain. The fusion weights stay those of the index's calibration. Questions that
+    a procedure known but not served answers abstain whatever the confidence, and are left out.
+    """
     from indexer.calibration import (PROFILE_FEATURES, PROFILE_MODELS, Calibration,
-                                     fit_calibration as fit, save_calibration)
+                                     choose_threshold, fit_calibration as fit, save_calibration)
 
     base = searcher.calibration
     searcher.set_calibration(Calibration(**{**base.to_dict(), "threshold": -1.0}))
-    questions = [q for path in paths for q in ev.load_questions(path)]
-    outcomes = ev.run(lambda q: searcher.search(q, top_k=5), questions,
-                      ev.names_to_ids(searcher.procedures), ev.codes_to_ids(searcher.procedures))
-    rows, labels, inscope = [], [], []
-    for o in outcomes:
-        if o.result.not_served is not None or not o.result.hits:
-            continue  # abstains whatever the confidence says
-        rows.append(o.result.hits[0].features)
-        labels.append(int(o.rank == 1))
-        inscope.append(o.question.in_scope)
+    names, codes = ev.names_to_ids(searcher.procedures), ev.codes_to_ids(searcher.procedures)
+    rows: dict[Path, list[tuple[dict[str, float], int, bool]]] = {}
+    for path in dict.fromkeys([*paths, *(threshold_paths or [])]):
+        outcomes = ev.run(lambda q: searcher.search(q, top_k=5), ev.load_questions(path),
+                          names, codes)
+        rows[path] = [(o.result.hits[0].features, int(o.rank == 1), o.question.in_scope)
+                      for o in outcomes if o.result.hits and o.result.not_served is None]
+    fit_rows = [r for path in paths for r in rows[path]]
     n = searcher.manifest.get("counts", {}).get("procedures", "?")
-    cal = fit(rows, labels, inscope, alpha=base.alpha, beta=base.beta,
-              alpha_plain=base.alpha_plain, beta_plain=base.beta_plain,
-              fitted_on=", ".join(f"benchmarks/data/{p.name}" for p in paths)
-              + f" on the {n}-procedure profile index", features=PROFILE_FEATURES,
-              max_inscope_abstain=max_inscope_abstain)
-    cal = Calibration(**{**cal.to_dict(), "unserved_margin": base.unserved_margin})
+    fitted_on = ", ".join(f"benchmarks/data/{p.name}" for p in paths)
+    if threshold_paths:
+        fitted_on += "; threshold on " + ", ".join(f"benchmarks/data/{p.name}"
+                                                   for p in threshold_paths)
+    cal = fit([r[0] for r in fit_rows], [r[1] for r in fit_rows], [r[2] for r in fit_rows],
+              alpha=base.alpha, beta=base.beta, alpha_plain=base.alpha_plain,
+              beta_plain=base.beta_plain, fitted_on=f"{fitted_on} on the {n}-procedure profile "
+              "index", features=PROFILE_FEATURES, max_inscope_abstain=max_inscope_abstain)
+    threshold = cal.threshold
+    if threshold_paths:
+        t_rows = [r for path in threshold_paths for r in rows[path]]
+        conf = [cal.confidence(r[0]) for r in t_rows]
+        threshold = choose_threshold([c for c, r in zip(conf, t_rows) if r[2]],
+                                     [c for c, r in zip(conf, t_rows) if not r[2]],
+                                     max_inscope_abstain=max_inscope_abstain)
+    cal = Calibration(**{**cal.to_dict(), "threshold": threshold,
+                         "unserved_margin": base.unserved_margin})
     model_id = searcher.manifest["model_id"]
     save_calibration(out, model_id.split("+", 1)[0], cal, section=PROFILE_MODELS)
     searcher.set_calibration(cal)
@@ -146,7 +162,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="first fit the profile calibration on --fit-on (never the reported "
                          "sets) and save it to FILE's profile_models section for the index's "
                          "model (e.g. indexer/calibration.json; then rebuild the profile index)")
-    ap.add_argument("--fit-on", type=Path, nargs="+", default=[DATA / "province_dev.jsonl"])
+    ap.add_argument("--fit-on", type=Path, nargs="+",
+                    default=[DATA / "province_dev.jsonl", DATA / "dev_questions.jsonl"],
+                    help="development questions the confidence is fitted on")
+    ap.add_argument("--threshold-on", type=Path, nargs="+", default=[DATA / "province_dev.jsonl"],
+                    help="development questions the threshold is chosen on")
     ap.add_argument("--misses", action="store_true", help="list every wrong answer on stderr")
     ap.add_argument("--out", type=Path, help="also write the JSON result here")
     args = ap.parse_args(argv)
@@ -160,8 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     glossary_terms = override_glossary(searcher, args.glossary) if args.glossary else None
     calibration_source = "manifest"
     if args.fit_calibration:
-        fit_calibration(ev, searcher, args.fit_on, args.fit_calibration)
-        calibration_source = f"fitted on {', '.join(p.name for p in args.fit_on)}"
+        fit_calibration(ev, searcher, args.fit_on, args.fit_calibration, args.threshold_on)
+        calibration_source = (f"fitted on {', '.join(p.name for p in args.fit_on)}, threshold "
+                              f"on {', '.join(p.name for p in args.threshold_on)}")
     elif args.calibration:
         from indexer.calibration import MODELS, Calibration, load_calibration
 
