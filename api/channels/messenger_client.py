@@ -37,8 +37,9 @@ def quick_replies(buttons: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 
 def build_messages(*, psid: str, text: str, buttons: list[dict[str, Any]],
-                   text_limit: int = TEXT_LIMIT) -> list[dict[str, Any]]:
-    """The Send API bodies for one reply, in order."""
+                   text_limit: int = TEXT_LIMIT, tag: str | None = None) -> list[dict[str, Any]]:
+    """The Send API bodies for one reply, in order; with ``tag`` (``HUMAN_AGENT``, an
+    agent's reply 24 h - 7 days after the citizen's last message) ``MESSAGE_TAG`` bodies."""
     links = link_lines(buttons)
     full = "\n\n".join(p for p in (text.strip(), "\n".join(links)) if p)
     pieces = split_text(full, text_limit) or ["…"]
@@ -48,8 +49,11 @@ def build_messages(*, psid: str, text: str, buttons: list[dict[str, Any]],
         message: dict[str, Any] = {"text": piece}
         if replies and i == len(pieces) - 1:
             message["quick_replies"] = replies
-        bodies.append({"recipient": {"id": psid}, "messaging_type": "RESPONSE",
-                       "message": message})
+        body: dict[str, Any] = {"recipient": {"id": psid}, "messaging_type": "RESPONSE",
+                                "message": message}
+        if tag is not None:
+            body.update(messaging_type="MESSAGE_TAG", tag=tag)
+        bodies.append(body)
     return bodies
 
 
@@ -63,8 +67,9 @@ class MessengerClient:
         self.client = client
         self.policy = policy
 
-    def send(self, *, address: str, text: str, buttons: list[dict[str, Any]]) -> bool:
-        for body in build_messages(psid=address, text=text, buttons=buttons):
+    def send(self, *, address: str, text: str, buttons: list[dict[str, Any]],
+             tag: str | None = None) -> bool:
+        for body in build_messages(psid=address, text=text, buttons=buttons, tag=tag):
             resp = send_with_retry(
                 lambda body=body: self.client.post(
                     self.url, json=body, params={"access_token": self.page_token}),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -97,4 +98,18 @@ def last_bot_context(session: Session, *, conversation_id: str) -> tuple[str | N
 
 def max_message_id(session: Session, *, conversation_id: str) -> int:
     stmt = select(func.max(Message.id)).where(Message.conversation_id == conversation_id)
+    return int(session.scalar(stmt) or 0)
+
+
+def last_citizen_message_at(session: Session, *, conversation_id: str) -> datetime | None:
+    stmt = select(func.max(Message.created_at)).where(
+        Message.conversation_id == conversation_id, Message.role == Role.citizen.value)
+    return session.scalar(stmt)
+
+
+def count_sent_since(session: Session, *, conversation_id: str, since: datetime) -> int:
+    """Messages to the citizen (bot, agent, system) stored after ``since``."""
+    stmt = select(func.count(Message.id)).where(
+        Message.conversation_id == conversation_id, Message.created_at > since,
+        Message.role.in_([Role.bot.value, Role.agent.value, Role.system.value]))
     return int(session.scalar(stmt) or 0)

@@ -122,3 +122,6 @@ class ReplyPublic(BaseModel):
     message_id: int
     delivered: bool
     channel: str
+    # open | human_agent_tag (Messenger, 24 h - 7 days) | closed (Messenger, past 7 days: not
+    # sent) | zalo_proactive_unconfirmed (Zalo, past 48 h or 8 replies): api.channels.windows
+    window: str = "open"

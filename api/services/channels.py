@@ -28,7 +28,7 @@ class ChannelRegistry:
         return sorted(self._senders)
 
     def send(self, channel: str, *, address: str | None, text: str,
-             buttons: list[dict[str, Any]] | None = None) -> bool:
+             buttons: list[dict[str, Any]] | None = None, tag: str | None = None) -> bool:
         """Send one message; False (logged) when the channel has no sender, the conversation
         no reply address, or the platform refused or failed. Never raises: the message is
         stored already, and the caller reports ``delivered``."""
@@ -38,6 +38,8 @@ class ChannelRegistry:
                            sender is not None, address is not None)
             return False
         try:
+            if tag is not None:  # Messenger's HUMAN_AGENT tag (api.channels.windows)
+                return sender.send(address=address, text=text, buttons=buttons or [], tag=tag)
             return sender.send(address=address, text=text, buttons=buttons or [])
         except Exception as exc:  # noqa: BLE001 - a sender bug must not lose the stored message
             logger.warning("%s.reply.send_failed: %s", channel, type(exc).__name__)

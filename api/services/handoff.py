@@ -30,6 +30,7 @@ from api.schemas.handoff import (
     TicketPublic,
     TranscriptPublic,
 )
+from api.channels import windows
 from api.services import events, wording
 from api.services.asking_for_a_person import HUMAN_INTENTS, wants_human
 from api.services.channels import ChannelRegistry
@@ -178,8 +179,9 @@ class HandoffService:
         msg = convs.add_message(self.session, conversation=conv, role=Role.agent, text=text,
                                 payload={"agent": agent} if agent else None)
         self.session.commit()
-        return ReplyPublic(message_id=msg.id, delivered=self._send(conv, text),
-                           channel=conv.channel)
+        delivered, window = self._deliver(conv, text)
+        return ReplyPublic(message_id=msg.id, delivered=delivered, channel=conv.channel,
+                           window=window)
 
     def close(self, *, ticket_id: int, resolution: str | None = None,
               note: str | None = None) -> TicketPublic:
@@ -241,8 +243,23 @@ class HandoffService:
         self._send(conv, text)
 
     def _send(self, conv: Conversation, text: str) -> bool:
+        return self._deliver(conv, text)[0]
+
+    def _deliver(self, conv: Conversation, text: str) -> tuple[bool, str]:
+        """Send within the platform's window (Messenger's HUMAN_AGENT tag after 24 h; Zalo's
+        free-reply limits, unconfirmed past them); (delivered, window)."""
+        last = convs.last_citizen_message_at(self.session, conversation_id=conv.id)
+        sent = (convs.count_sent_since(self.session, conversation_id=conv.id, since=last) - 1
+                if last is not None else 0)  # minus the message being sent, already stored
+        how = windows.delivery(conv.channel, last_citizen_at=last, now=self.clock(),
+                               sent_since=max(sent, 0), human=True)
+        if how.window != "open":
+            logger.info("%s.reply.window window=%s", conv.channel, how.window)
+        if not how.send:
+            return False, how.window
         address = self.identity.open(conv.reply_address) if conv.reply_address else None
-        return self.channels.send(conv.channel, address=address, text=text)
+        return self.channels.send(conv.channel, address=address, text=text,
+                                  tag=how.tag), how.window
 
     def _ticket(self, ticket_id: int, *, fresh: bool = False) -> HandoffTicket:
         ticket = queue.get_ticket(self.session, ticket_id=ticket_id)

@@ -53,8 +53,12 @@ class FakeGraph(RecordingServer):
     @staticmethod
     def _check(body: dict[str, Any]) -> list[str]:
         out = []
-        if body.get("messaging_type") != "RESPONSE":
-            out.append(f"messaging_type {body.get('messaging_type')!r}")
+        kind = body.get("messaging_type")
+        if kind == "MESSAGE_TAG":  # outside the 24 h window: a human agent's tag only here
+            if body.get("tag") != "HUMAN_AGENT":
+                out.append(f"message tag {body.get('tag')!r}")
+        elif kind != "RESPONSE":
+            out.append(f"messaging_type {kind!r}")
         if not isinstance((body.get("recipient") or {}).get("id"), str):
             out.append("recipient.id missing")
         message = body.get("message") or {}

@@ -207,7 +207,13 @@
     if (!text || !current) return;
     const r = await api("POST", `/v1/agent/tickets/${current.id}/reply`, { text });
     if (!r.ok) { notice(r.status === 403 ? "Phiếu này không còn do Anh/Chị xử lý." : "Chưa gửi được tin nhắn."); return; }
-    if (!r.data.delivered) notice("Tin nhắn đã lưu nhưng chưa gửi tới được công dân.");
+    const WINDOW = {
+      closed: "Đã quá 7 ngày kể từ tin nhắn cuối của công dân trên Messenger: tin nhắn đã lưu nhưng không gửi được.",
+      human_agent_tag: "Ngoài 24 giờ: tin nhắn được gửi với thẻ HUMAN_AGENT của Messenger (trong 7 ngày).",
+      zalo_proactive_unconfirmed: "Ngoài 48 giờ hoặc quá 8 tin trả lời miễn phí của Zalo: tin nhắn có thể bị tính là tin chủ động (quy định chưa được xác nhận).",
+    };
+    if (WINDOW[r.data.window]) notice(WINDOW[r.data.window]);
+    else if (!r.data.delivered) notice("Tin nhắn đã lưu nhưng chưa gửi tới được công dân.");
     $("composer").value = "";
   }
 
