@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.agents.auth import ConsoleSessions
 from api.agents.lockout import build_lockout
+from api.agents.presence import build_presence
 from api.channels.senders import build_senders
 from api.channels.web import CHANNEL as WEB
 from api.channels.web import WebSender
@@ -76,7 +77,7 @@ def create_app(
             settings=settings, engine=engine, session_factory=factory,
             searcher=searcher, rasa=rasa, limiter=limiter,
             dedup=dedup, identity=UserIdentity(settings.resolve_salt()), hub=hub, bus=bus,
-            logins=build_lockout(settings),
+            logins=build_lockout(settings), presence=build_presence(settings),
             addresses=AddressLimits(
                 build_address_limiter(settings.redis_url, settings.address_rate_limit_per_minute),
                 settings.sse_max_per_address))

@@ -15,11 +15,12 @@ from api.routes import (
     knowledge,
     messenger,
     pages,
+    supervisor,
     web_chat,
     zalo,
 )
 
 api_router = APIRouter()
 for module in (health, pages, knowledge, web_chat, zalo, messenger, handoff, agent, assist,
-               console, admin, dossiers):
+               supervisor, console, admin, dossiers):
     api_router.include_router(module.router)

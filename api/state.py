@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.agents.lockout import LoginLockout
+from api.agents.presence import Presence
 from api.identity import UserIdentity
 from api.services.address_limits import AddressLimits
 from api.services.channels import ChannelRegistry
@@ -32,6 +33,7 @@ class AppState:
     hub: EventHub
     bus: EventBus
     logins: LoginLockout  # console login lock-out
+    presence: Presence  # agents with the console open
     channels: ChannelRegistry = field(default_factory=ChannelRegistry)
     clock: Clock = system_clock  # office hours and ticket times read it; tests fix it
     addresses: AddressLimits | None = None  # per-address limits of the widget routes

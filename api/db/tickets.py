@@ -124,3 +124,21 @@ def close_ticket(session: Session, *, ticket: HandoffTicket, now: datetime | Non
     ticket.status = TicketStatus.closed.value
     ticket.closed_at = now or utcnow()
     session.flush()
+
+
+def load_by_agent(session: Session) -> dict[str, tuple[int, datetime | None]]:
+    """Claimed tickets per agent login: (how many, the oldest claim time)."""
+    stmt = (select(HandoffTicket.agent, func.count(HandoffTicket.id),
+                   func.min(HandoffTicket.claimed_at))
+            .where(HandoffTicket.status == TicketStatus.claimed.value,
+                   HandoffTicket.agent.is_not(None))
+            .group_by(HandoffTicket.agent))
+    return {agent: (int(n), oldest) for agent, n, oldest in session.execute(stmt)}
+
+
+def waiting_stats(session: Session) -> tuple[int, datetime | None]:
+    """(waiting tickets, when the oldest of them was opened)."""
+    stmt = select(func.count(HandoffTicket.id), func.min(HandoffTicket.created_at)).where(
+        HandoffTicket.status == TicketStatus.waiting.value)
+    n, oldest = session.execute(stmt).one()
+    return int(n or 0), oldest

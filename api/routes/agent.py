@@ -42,7 +42,7 @@ AGENT_STATES = {ConversationState.waiting_agent.value, ConversationState.agent.v
 
 @router.get("/events", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}}}})
-async def events(request: Request, state: StateDep) -> StreamingResponse:
+async def events(request: Request, state: StateDep, agent: AgentDep) -> StreamingResponse:
     """Live queue and conversations for agents, as Server-Sent Events: ``event: ticket``
     (``{change: opened|claimed|transferred|closed, ticket}``), ``event: message``
     (``{conversation_id, message}``) for conversations that wait for or talk to an agent, and
@@ -64,7 +64,8 @@ async def events(request: Request, state: StateDep) -> StreamingResponse:
 
     s = state.settings
     return event_stream(request, state.hub, topics=(AGENTS,), opening=opening, render=render,
-                        keepalive=s.sse_keepalive_seconds, max_seconds=s.sse_max_seconds)
+                        keepalive=s.sse_keepalive_seconds, max_seconds=s.sse_max_seconds,
+                        slot=lambda: state.presence.hold(agent.login))  # "online" while open
 
 
 @router.get("/tickets", response_model=list[TicketPublic])

@@ -29,6 +29,7 @@ def console_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiProcess
     tmp: Path = tmp_path_factory.mktemp("console")
     api = ApiProcess(tmp)  # seeds agent "an"
     seed_agent(make_settings(tmp), "binh")
+    seed_agent(make_settings(tmp), "chi", role="supervisor")
     api.start()
     try:
         yield api
@@ -139,4 +140,32 @@ def test_two_agents_one_citizen(console_api: ApiProcess, browser) -> None:  # ty
     expect(citizen.locator(".tthc-bot").filter(has_text="Đăng ký khai sinh").last).to_be_visible()
     expect(citizen.locator(".tthc-bot").last).to_contain_text("khai sinh")
     for page in (agent_a, agent_b, citizen):
+        page.context.close()
+
+
+def test_a_supervisor_sees_who_is_online_and_reassigns(console_api: ApiProcess,  # type: ignore[no-untyped-def]
+                                                       browser) -> None:  # noqa: F811
+    import httpx
+    from playwright.sync_api import expect
+
+    base = console_api.base
+    agent = sign_in(browser.new_context(), base, "an")
+    boss = sign_in(browser.new_context(viewport={"width": 1280, "height": 900}), base, "chi")
+    r = httpx.post(base + "/v1/chat/web", json={"session_id": "sess-boss-00000001",
+                                                 "text": "cho tôi gặp cán bộ"})
+    assert r.json()["state"] == "waiting_agent"
+    agent.locator("#waiting .ticket").get_by_role("button", name="Nhận").click()
+    expect(agent.locator("#mine .ticket")).to_have_count(1)
+
+    expect(boss.locator("#desk-agents [data-login=an]")).to_contain_text("trực tuyến · 1 phiếu")
+    expect(boss.locator("#desk-agents [data-login=binh]")).to_contain_text("ngoại tuyến · 0 phiếu")
+    held = boss.locator("#others .ticket")
+    expect(held).to_contain_text("an")
+    held.locator(".ticket-open").click()
+    boss.get_by_label("Giao cho").select_option("binh")
+    boss.get_by_role("button", name="Giao lại").click()
+    expect(boss.locator("#notice")).to_have_text("Đã giao phiếu cho binh.")
+    expect(agent.locator("#mine .ticket")).to_have_count(0)  # live: no longer an's
+    expect(boss.locator("#desk-agents [data-login=binh]")).to_contain_text("1 phiếu")
+    for page in (agent, boss):
         page.context.close()

@@ -21,6 +21,7 @@
   const tickets = new Map(); // id -> ticket (waiting or claimed)
   let current = null; // the open ticket
   let agents = [];
+  let everyone = [];
   const baseTitle = document.title;
   let unseen = 0;
 
@@ -90,6 +91,24 @@
     $("waiting-count").textContent = String(waiting.length);
   }
 
+  async function loadDesk() {
+    if (!SUPERVISOR) return;
+    const r = await api("GET", "/v1/agent/desk");
+    if (!r.ok) return;
+    const d = r.data;
+    const longest = d.longest_wait_seconds == null ? "" :
+      ` · chờ lâu nhất ${Math.max(1, Math.round(d.longest_wait_seconds / 60))} phút`;
+    $("desk-summary").textContent = `Đang chờ: ${d.waiting}${longest}`;
+    $("desk-agents").replaceChildren(...d.agents.map((a) => el("li",
+      { class: a.online ? "person online" : "person", "data-login": a.login },
+      el("span", { class: "dot", "aria-hidden": "true", text: a.online ? "●" : "○" }),
+      el("span", { text: ` ${a.display_name} (${a.login}) – ` +
+                         `${a.online ? "trực tuyến" : "ngoại tuyến"} · ${a.load} phiếu` }))));
+    $("desk-box").hidden = false;
+  }
+  let deskTimer = null;
+  function loadDeskSoon() { clearTimeout(deskTimer); deskTimer = setTimeout(loadDesk, 300); }
+
   async function loadQueue() {
     const [w, c] = await Promise.all([api("GET", "/v1/agent/tickets?status=waiting"),
                                       api("GET", "/v1/agent/tickets?status=claimed")]);
@@ -118,6 +137,7 @@
     source.addEventListener("open", () => {
       $("live").textContent = "Trực tuyến";
       loadQueue();
+      loadDeskSoon();
       if (current) openTicket(current.id, { keepComposer: true });
     });
     source.addEventListener("error", () => { $("live").textContent = "Mất kết nối, đang kết nối lại…"; });
@@ -127,6 +147,7 @@
       else tickets.set(ticket.id, ticket);
       if (change === "opened") announce();
       renderQueue();
+      loadDeskSoon();
       if (current && current.id === ticket.id) {
         current = ticket;
         renderControls();
@@ -172,6 +193,10 @@
     $("claim-box").hidden = t.status !== "waiting";
     $("reply-box").hidden = !mine;
     $("takeover-box").hidden = !(SUPERVISOR && t.status === "claimed" && !mine);
+    if (SUPERVISOR) {
+      $("reassign-to").replaceChildren(...everyone.filter((a) => a.login !== t.agent).map((a) =>
+        el("option", { value: a.login, text: `${a.display_name} (${a.login})` })));
+    }
   }
 
   async function openTicket(id, opts) {
@@ -242,6 +267,18 @@
     notice(`Đã chuyển phiếu cho ${to}.`);
   }
 
+  async function reassign() {
+    const to = $("reassign-to").value;
+    if (!current || !to) return;
+    const r = await api("POST", `/v1/agent/tickets/${current.id}/transfer`, { agent: to });
+    if (!r.ok) { notice("Không giao lại được phiếu."); return; }
+    current = r.data;
+    tickets.set(current.id, current);
+    renderQueue();
+    renderControls();
+    notice(`Đã giao phiếu cho ${to}.`);
+  }
+
   async function takeover() {
     const r = await api("POST", `/v1/agent/tickets/${current.id}/takeover`);
     if (!r.ok) { notice("Không tiếp quản được phiếu."); return; }
@@ -300,7 +337,8 @@
     const [tpl, people] = await Promise.all([api("GET", "/v1/agent/templates"),
                                              api("GET", "/v1/agent/agents")]);
     (tpl.data || []).forEach((t) => $("template").append(el("option", { value: t.text, text: t.title })));
-    agents = (people.data || []).filter((a) => a.login !== ME.login);
+    everyone = people.data || [];
+    agents = everyone.filter((a) => a.login !== ME.login);
     $("transfer-to").replaceChildren(...agents.map((a) =>
       el("option", { value: a.login, text: `${a.display_name} (${a.login})` })));
   }
@@ -322,9 +360,10 @@
   $("handback").addEventListener("click", () => close("handed_back"));
   $("transfer").addEventListener("click", transfer);
   $("takeover").addEventListener("click", takeover);
+  $("reassign").addEventListener("click", reassign);
   $("search-form").addEventListener("submit", search);
   $("dossier-form").addEventListener("submit", lookupDossier);
-  setInterval(renderQueue, 30000); // waiting times
+  setInterval(() => { renderQueue(); loadDesk(); }, 30000); // waiting times
 
   loadStatic();
   connect();
