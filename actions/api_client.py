@@ -22,6 +22,8 @@ from actions.settings import ActionsSettings, get_settings
 
 logger = logging.getLogger(__name__)
 
+SERVICE_HEADER = "X-Service-Token"  # the API's service credential (API_SERVICE_TOKEN)
+
 AnswerStatus = Literal["answer", "clarify", "abstain", "abolished"]
 FailureKind = Literal["timeout", "unreachable", "http_error", "bad_response"]
 _STATUSES = ("answer", "clarify", "abstain", "abolished")
@@ -205,8 +207,10 @@ class ApiClient:
         timeout: float = 8.0,
         connect_timeout: float = 2.0,
         transport: Optional[httpx.AsyncBaseTransport] = None,
+        service_token: Optional[str] = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._headers = {SERVICE_HEADER: service_token} if service_token else {}
         self._timeout = httpx.Timeout(timeout, connect=min(connect_timeout, timeout))
         self._transport = transport
         self._http: Optional[httpx.AsyncClient] = None
@@ -215,6 +219,7 @@ class ApiClient:
         if self._http is None or self._http.is_closed:
             self._http = httpx.AsyncClient(
                 base_url=self.base_url, timeout=self._timeout, transport=self._transport,
+                headers=self._headers,
                 limits=httpx.Limits(max_connections=100, max_keepalive_connections=20))
         return self._http
 
@@ -230,6 +235,8 @@ class ApiClient:
             settings.api_url,
             timeout=settings.api_timeout,
             connect_timeout=settings.api_connect_timeout,
+            service_token=(settings.service_token.get_secret_value()
+                           if settings.service_token else None),
         )
 
     async def answer(

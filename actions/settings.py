@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Optional
 
-from pydantic import BaseSettings, Field, validator
+from pydantic import BaseSettings, Field, SecretStr, validator
 
 
 class ActionsSettings(BaseSettings):
@@ -14,6 +15,8 @@ class ActionsSettings(BaseSettings):
     api_timeout: float = Field(8.0, gt=0, description="Seconds to wait for one API call")
     api_connect_timeout: float = Field(2.0, gt=0, description="Seconds to open a connection")
     transcript_max_turns: int = Field(60, gt=0, description="Messages sent with a handoff")
+    service_token: Optional[SecretStr] = Field(
+        None, description="The API's API_SERVICE_TOKEN, sent as X-Service-Token")
 
     class Config:
         env_prefix = "ACTIONS_"

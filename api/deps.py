@@ -8,7 +8,7 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from api.agents.auth import Principal, authenticate, require_ticket_rights
@@ -119,6 +119,25 @@ def require_admin(settings: SettingsDep, creds: BearerDep) -> None:
 
 
 AdminAuth = Depends(require_admin)
+
+SERVICE_HEADER = "X-Service-Token"
+_service_key = APIKeyHeader(name=SERVICE_HEADER, auto_error=False,
+                            description="API_SERVICE_TOKEN: the action server and integrations")
+
+
+def require_service(settings: SettingsDep,
+                    given: Annotated["str | None", Depends(_service_key)]) -> None:
+    """The internal routes (composed answers, search, handoff, citizen dossier lookup) are for
+    the action server and integrations only: citizens reach the channel routes."""
+    expected = settings.service_token
+    if expected is None:
+        raise NotConfiguredError("The internal API is not configured (set API_SERVICE_TOKEN).")
+    if given is None or not hmac.compare_digest(given.encode(),
+                                                expected.get_secret_value().encode()):
+        raise UnauthorizedError(f"A valid {SERVICE_HEADER} header is required.")
+
+
+ServiceAuth = Depends(require_service)
 
 
 def get_agent(request: Request, state: StateDep) -> Principal:

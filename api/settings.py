@@ -54,6 +54,10 @@ class ApiSettings(BaseSettings):
     rasa_cooldown: float = Field(default=10.0, ge=0)  # skip Rasa this long after a failure
 
     admin_token: SecretStr | None = None
+    # The credential of the action server and other integrations on the internal routes
+    # (/v1/answer, /v1/search, /v1/handoff, /v1/dossiers/lookup), sent as X-Service-Token.
+    # No default: without it those routes answer 503. `make run` generates one per run.
+    service_token: SecretStr | None = None
     hash_salt: SecretStr | None = None
     salt_file: Path = VAR / "api-hash-salt"
 
@@ -130,7 +134,7 @@ class ApiSettings(BaseSettings):
     dossier_address_max_failures: int = Field(default=20, ge=1)  # guesses per client address
     dossier_lockout_seconds: int = Field(default=3600, ge=60)
 
-    @field_validator("admin_token", "hash_salt", "session_secret", "zalo_oa_secret_key",
+    @field_validator("admin_token", "service_token", "hash_salt", "session_secret", "zalo_oa_secret_key",
                      "zalo_access_token", "zalo_refresh_token", "zalo_app_secret",
                      "messenger_app_secret", "messenger_verify_token", "messenger_page_token")
     @classmethod
@@ -141,7 +145,7 @@ class ApiSettings(BaseSettings):
     def _production_needs_its_secrets(self) -> "ApiSettings":
         if self.environment != "production":
             return self
-        missing = [name for name in ("hash_salt", "session_secret")
+        missing = [name for name in ("hash_salt", "session_secret", "service_token")
                    if getattr(self, name) is None]
         if missing:
             raise ValueError("API_ENVIRONMENT=production needs "

@@ -52,7 +52,9 @@ def start_servers(args: argparse.Namespace, tmp: Path) -> tuple[str, list[subpro
            "API_RASA_URL": f"http://127.0.0.1:{rasa_port}",
            "API_RASA_TIMEOUT": str(args.rasa_timeout),
            "API_RATE_LIMIT_PER_MINUTE": "1000000",  # measure the server, not the limiter
+           "API_ADDRESS_RATE_LIMIT_PER_MINUTE": "1000000",  # every simulated citizen is 127.0.0.1
            "API_HASH_SALT": "bench-salt-0123456789abcdef",
+           "API_SERVICE_TOKEN": "bench-service-token-0123456789",
            "BENCH_API_URL": api_url}
     app = ["--factory", "api_server_app:build"] if args.searcher == "fake" else ["api.main:app"]
     procs = [subprocess.Popen([sys.executable, "-m", "uvicorn", *app, "--host", "127.0.0.1",

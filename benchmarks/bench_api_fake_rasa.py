@@ -24,7 +24,8 @@ PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$")
 
 def build() -> Starlette:
     api = httpx.AsyncClient(base_url=os.environ.get("BENCH_API_URL", "http://127.0.0.1:8000"),
-                            timeout=10)
+                            timeout=10,  # the API's service token, as the action server sends it
+                            headers={"X-Service-Token": os.environ.get("API_SERVICE_TOKEN", "")})
     slots: dict[str, str] = {}  # sender -> procedure_id (the real bot keeps this in a slot)
 
     async def webhook(request: Request) -> JSONResponse:

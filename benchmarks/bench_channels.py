@@ -150,6 +150,8 @@ def main() -> None:
     env = {**os.environ, "PYTHONPATH": f"{REPO}:{REPO / 'tests' / 'api'}",
            "API_DATABASE_URL": f"sqlite:///{tmp / 'api.sqlite3'}", "API_RASA_URL": rasa,
            "API_HASH_SALT": "bench-salt-0123456789", "API_RATE_LIMIT_PER_MINUTE": "100000",
+           "API_SERVICE_TOKEN": "bench-service-token-0123456789",
+           "API_ADDRESS_RATE_LIMIT_PER_MINUTE": "1000000",
            "API_ZALO_APP_ID": zalo.app_id, "API_ZALO_OA_SECRET_KEY": OA_SECRET,
            "API_ZALO_ACCESS_TOKEN": zalo.access_token,
            "API_ZALO_REFRESH_TOKEN": zalo.refresh_token, "API_ZALO_APP_SECRET": zalo.app_secret,

@@ -32,6 +32,7 @@ from tqdm import tqdm
 
 REPO = Path(__file__).resolve().parents[1]
 SALT = "bench-salt-0123456789abcdef"
+SERVICE_TOKEN = "bench-service-token-0123456789"
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
 
@@ -64,7 +65,8 @@ async def measure(url: str, cases: list[tuple[str, str]], lookups: int,
     for item in picks:
         queue.put_nowait(item)
     limits = httpx.Limits(max_connections=concurrency + 5)
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits,
+                                 headers={"X-Service-Token": SERVICE_TOKEN}) as client:
         for code, factor in cases[:10]:  # warm-up (connections, first queries)
             await client.post("/v1/dossiers/lookup", json={"code": code, "factor": factor,
                                                            "sender_id": "warm-up"})
@@ -136,6 +138,7 @@ def main() -> int:
         else:
             db_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
         env = {**os.environ, "API_HASH_SALT": SALT, "API_DATABASE_URL": db_url,
+               "API_SERVICE_TOKEN": SERVICE_TOKEN,
                "API_INDEX_DIR": str(tmp / "no-index"),
                "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests" / "api")])}
         log = open(tmp / "servers.log", "ab")  # noqa: SIM115 - closed with the directory

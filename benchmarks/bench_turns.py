@@ -98,8 +98,11 @@ def start(stack: Stack, index: Path, tmp: Path) -> str:
            "API_DATABASE_URL": f"sqlite:///{tmp / (stack.name + '.sqlite3')}",
            "API_SALT_FILE": str(tmp / "salt"), "API_HASH_SALT": "bench-salt-0123456789abcdef",
            "API_RATE_LIMIT_PER_MINUTE": "1000000", "API_RASA_TIMEOUT": "10",
+           "API_ADDRESS_RATE_LIMIT_PER_MINUTE": "1000000",  # every citizen is 127.0.0.1
            "API_RASA_URL": f"http://127.0.0.1:{rasa_port}",
            "ACTIONS_API_URL": api_url, "ACTIONS_API_TIMEOUT": "20",
+           "API_SERVICE_TOKEN": "bench-service-token-0123456789",
+           "ACTIONS_SERVICE_TOKEN": "bench-service-token-0123456789",
            "RASA_ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
            "SANIC_WORKERS": str(stack.rasa_workers)}
     endpoints = "bot/endpoints.yml"

@@ -10,6 +10,9 @@ Stdlib + httpx + PyYAML only, so it runs from either virtual environment::
 
     python benchmarks/understanding_eval.py nlu-yaml /tmp/portal_nlu.yml
     python benchmarks/understanding_eval.py live --api http://127.0.0.1:8000 --out /tmp/portal.jsonl
+
+Every question comes from this machine's address: start the API for ``live`` with
+``API_ADDRESS_RATE_LIMIT_PER_MINUTE=100000`` (the per-address limit of the widget routes is 60).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -153,6 +154,12 @@ def main() -> int:
                         help="stop the group once every process is healthy (for benchmarks)")
     args = parser.parse_args()
 
+    # The API's internal routes need the service token that the action server sends. Without
+    # one in the environment, this run gets a fresh random one (children inherit it).
+    if not os.environ.get("API_SERVICE_TOKEN"):
+        os.environ["API_SERVICE_TOKEN"] = secrets.token_urlsafe(32)
+        print("supervise: API_SERVICE_TOKEN generated for this run (set it to keep one)",
+              flush=True)
     group = Group(read_procfile(args.procfile), color=sys.stdout.isatty())
     stopping = threading.Event()
 

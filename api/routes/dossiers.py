@@ -1,6 +1,7 @@
 """``/v1/dossiers``: dossier status lookup for channels, Rasa actions and agents.
 
-Citizens (``POST /v1/dossiers/lookup``) give the code and the verification factor; signed-in
+Citizens (``POST /v1/dossiers/lookup``, called for them by the action server with
+``X-Service-Token``) give the code and the verification factor; signed-in
 agents (``POST /v1/dossiers/agent-lookup``, console session or agent API token) give only the
 code, and the lookup is audited under their login. Failures
 are JSON errors with a distinct ``code`` and a ready-to-show Vietnamese ``text``.
@@ -15,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from api.deps import AgentDep, StateDep
+from api.deps import AgentDep, ServiceAuth, StateDep
 from api.dossiers import wording
 from api.dossiers.schemas import (
     AgentDossierLookupRequest,
@@ -80,7 +81,8 @@ def _error(exc: DossierLookupError) -> JSONResponse:
     return JSONResponse({"error": body}, status_code=exc.status_code, headers=headers)
 
 
-@router.post("/lookup", response_model=DossierLookupPublic, responses=_ERRORS)
+@router.post("/lookup", response_model=DossierLookupPublic, dependencies=[ServiceAuth],
+             responses={**_ERRORS, 401: {"description": "Missing or wrong X-Service-Token"}})
 async def lookup(req: DossierLookupRequest, request: Request,
                  state: StateDep) -> DossierLookupPublic | JSONResponse:
     """Verified lookup: the code plus the last 4 digits of the applicant's phone or ID."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import HandoffDep
+from api.deps import HandoffDep, ServiceAuth
 from api.schemas.handoff import HandoffPublic, HandoffRequest
 
-router = APIRouter(prefix="/v1", tags=["handoff"])
+router = APIRouter(prefix="/v1", tags=["handoff"], dependencies=[ServiceAuth],
+                   responses={401: {"description": "Missing or wrong X-Service-Token"}})
 
 
 @router.post("/handoff", response_model=HandoffPublic,

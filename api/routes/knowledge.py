@@ -7,14 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import ComposerDep, SearcherDep, SettingsDep
+from api.deps import ComposerDep, SearcherDep, ServiceAuth, SettingsDep
 from api.errors import ApiError
 from api.schemas.answer import AnswerPublic, AnswerRequest, SearchHitPublic, SearchPublic
 from api.services.textclean import clean_text
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1", tags=["knowledge"])
+router = APIRouter(prefix="/v1", tags=["knowledge"], dependencies=[ServiceAuth],
+                   responses={401: {"description": "Missing or wrong X-Service-Token"}})
 
 
 class IndexUnavailableError(ApiError):

@@ -163,6 +163,23 @@ def test_settings_come_from_actions_env(monkeypatch: pytest.MonkeyPatch) -> None
     assert client.base_url == "http://api.internal:9000"
 
 
+async def test_the_service_token_from_the_env_is_sent_on_every_call(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACTIONS_SERVICE_TOKEN", "svc-token-0123456789")
+    seen: list = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("X-Service-Token"))
+        return httpx.Response(200, json=answer_body("answer", text="ok"))
+
+    client = ApiClient.from_settings(ActionsSettings())
+    client._transport = httpx.MockTransport(handle)
+    await client.answer(text="lệ phí khai sinh", aspect="fee", procedure_id=None)
+    await client.answer(text="lệ phí kết hôn", aspect="fee", procedure_id=None)
+    assert seen == ["svc-token-0123456789"] * 2
+    assert "svc-token" not in repr(ActionsSettings())  # a secret in settings, not in logs
+
+
 # --- a real socket: the timeout really fires and a closed port is "unreachable" -------------
 
 

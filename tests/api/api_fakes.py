@@ -173,6 +173,10 @@ class FakeRasa:
 
 
 ADMIN_TOKEN = "admin-token-for-tests-0123456789"
+SERVICE_TOKEN = "service-token-for-tests-0123456789"
+# What the action server sends on the internal routes (/v1/answer, /v1/search, /v1/handoff,
+# /v1/dossiers/lookup); test clients that stand in for it send it by default.
+SERVICE_HEADERS = {"X-Service-Token": SERVICE_TOKEN}
 AGENT_PASSWORD = "mat-khau-cho-kiem-thu-42"
 
 
@@ -214,6 +218,7 @@ def make_settings(tmp_path: Path, **overrides: object) -> ApiSettings:
         "rasa_url": "http://rasa.test",
         "rasa_timeout": 2.0,
         "admin_token": ADMIN_TOKEN,
+        "service_token": SERVICE_TOKEN,
         "hash_salt": "salt-for-tests-0123456789",
         "session_secret": "session-secret-for-tests-0123456789",
     }

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.settings import ApiSettings
-from api_fakes import ADMIN_TOKEN, FakeRasa, FakeSearcher, add_agent, make_settings
+from api_fakes import ADMIN_TOKEN, SERVICE_HEADERS, FakeRasa, FakeSearcher, add_agent, make_settings
 
 @pytest.fixture
 def fake_rasa() -> FakeRasa:
@@ -31,7 +31,7 @@ def settings(tmp_path: Path) -> ApiSettings:
 def client(settings: ApiSettings, searcher: FakeSearcher, fake_rasa: FakeRasa) -> Iterator[TestClient]:
     app = create_app(settings, searcher_loader=lambda _dir: searcher,
                      rasa_transport=fake_rasa.transport())
-    with TestClient(app) as c:
+    with TestClient(app, headers=SERVICE_HEADERS) as c:
         yield c
 
 

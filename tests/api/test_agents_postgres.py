@@ -11,7 +11,7 @@ from api.agents import store
 from api.agents.models import AgentRole
 from api.db.engine import make_engine, make_session_factory
 from api.main import create_app
-from api_fakes import FakeRasa, FakeSearcher, add_agent, make_settings
+from api_fakes import SERVICE_HEADERS, FakeRasa, FakeSearcher, add_agent, make_settings
 from test_store_postgres import pg_url  # noqa: F401 - the session's database
 
 pytestmark = pytest.mark.postgres
@@ -42,7 +42,7 @@ def test_only_the_holder_acts_on_postgres(pg_url: str, tmp_path) -> None:  # noq
     app = create_app(make_settings(tmp_path, database_url=pg_url),
                      searcher_loader=lambda _d: FakeSearcher(), rasa_transport=rasa.transport())
     suffix = uuid.uuid4().hex[:8]
-    with TestClient(app) as client:
+    with TestClient(app, headers=SERVICE_HEADERS) as client:
         a, b = add_agent(app, f"a-{suffix}"), add_agent(app, f"b-{suffix}")
         sid = f"pg-own-{suffix}"
         client.post("/v1/chat/web", json={"session_id": sid, "text": "gặp cán bộ"})

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.agents import store
 from api.main import create_app
-from api_fakes import AGENT_PASSWORD, FakeRasa, FakeSearcher, add_agent, make_settings
+from api_fakes import AGENT_PASSWORD, SERVICE_HEADERS, FakeRasa, FakeSearcher, add_agent, make_settings
 
 SID = "sess-console-000001"
 
@@ -48,7 +48,7 @@ def app(tmp_path: Path, fake_rasa: FakeRasa):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def web(app) -> TestClient:  # type: ignore[no-untyped-def]
-    with TestClient(app) as c:
+    with TestClient(app, headers=SERVICE_HEADERS) as c:
         yield c
 
 
@@ -67,7 +67,7 @@ def test_sign_in_sets_a_strict_httponly_cookie_and_opens_the_console(web: TestCl
 
 
 def test_the_cookie_is_secure_over_https(app) -> None:  # type: ignore[no-untyped-def]
-    with TestClient(app, base_url="https://testserver") as c:
+    with TestClient(app, base_url="https://testserver", headers=SERVICE_HEADERS) as c:
         add_agent(c.app, "an")
         r = sign_in(c, "an")
         assert r.status_code == 303 and "secure" in r.headers["set-cookie"].lower()
@@ -107,7 +107,7 @@ def test_repeated_failures_lock_the_login_even_for_the_right_password(web: TestC
 def test_one_address_is_locked_across_logins(tmp_path: Path) -> None:
     app = create_app(make_settings(tmp_path, login_ip_max_failures=3, rasa_enabled=False),
                      searcher_loader=lambda _d: FakeSearcher())
-    with TestClient(app) as c:
+    with TestClient(app, headers=SERVICE_HEADERS) as c:
         add_agent(c.app, "an")
         assert [sign_in(c, f"user{i}", "wrong-password-x").status_code
                 for i in range(3)] == [401] * 3

@@ -23,7 +23,7 @@ from api.dossiers.lockout import (
 from api.dossiers.record import DossierIn
 from api.dossiers.sources.sql import upsert_dossiers
 from api.main import create_app
-from api_fakes import FakeSearcher, make_settings
+from api_fakes import SERVICE_HEADERS, FakeSearcher, make_settings
 from fakes.fake_upstream_dossiers import code, sample_rows
 from test_store_postgres import pg_url  # noqa: F401 - the PostgreSQL database fixture
 
@@ -41,7 +41,7 @@ def redis_url() -> str:
 
 def worker(tmp_path: Path, name: str, redis_url: str) -> TestClient:
     settings = make_settings(tmp_path / name, rasa_enabled=False, redis_url=redis_url)
-    return TestClient(create_app(settings, searcher_loader=lambda _d: FakeSearcher()))
+    return TestClient(create_app(settings, searcher_loader=lambda _d: FakeSearcher()), headers=SERVICE_HEADERS)
 
 
 def seed(client: TestClient) -> None:

@@ -16,7 +16,7 @@ from api.dossiers.record import DossierIn
 from api.dossiers.sources.sql import upsert_dossiers
 from api.main import create_app
 from api.settings import ApiSettings
-from api_fakes import FakeSearcher, add_agent, make_settings
+from api_fakes import SERVICE_HEADERS, FakeSearcher, add_agent, make_settings
 from fakes.fake_upstream_dossiers import ID_NUMBER, PHONE, code, sample_rows
 
 URL = "/v1/dossiers/lookup"
@@ -33,7 +33,7 @@ def seed(client: TestClient, settings: ApiSettings) -> None:
 def make_client(tmp_path: Path, **overrides: object) -> tuple[TestClient, ApiSettings]:
     settings = make_settings(tmp_path, rasa_enabled=False, **overrides)
     app = create_app(settings, searcher_loader=lambda _d: FakeSearcher())
-    return TestClient(app), settings
+    return TestClient(app, headers=SERVICE_HEADERS), settings
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from api.dossiers.models import DossierLookupAudit
 from api.resilience import BreakerState
 from api.main import create_app
-from api_fakes import FakeSearcher, make_settings
+from api_fakes import SERVICE_HEADERS, FakeSearcher, make_settings
 from fakes.fake_upstream_dossiers import FakeUpstreamDossiers, code, sample_rows
 
 TIMEOUT = 0.3
@@ -35,7 +35,7 @@ def client(tmp_path: Path, upstream: FakeUpstreamDossiers) -> Iterator[TestClien
         tmp_path, rasa_enabled=False, dossier_source="http", dossier_upstream_url=upstream.url,
         dossier_upstream_timeout=TIMEOUT, dossier_upstream_retries=RETRIES,
         dossier_breaker_failures=BREAKER_FAILURES, dossier_breaker_cooldown=COOLDOWN)
-    with TestClient(create_app(settings, searcher_loader=lambda _d: FakeSearcher())) as c:
+    with TestClient(create_app(settings, searcher_loader=lambda _d: FakeSearcher()), headers=SERVICE_HEADERS) as c:
         yield c
 
 

@@ -15,7 +15,7 @@ from api.db import conversations as convs
 from api.db.models import Role
 from api.main import create_app
 from api.services.events import ConversationEvent
-from api_fakes import FakeRasa, FakeSearcher, add_agent, make_settings
+from api_fakes import SERVICE_HEADERS, FakeRasa, FakeSearcher, add_agent, make_settings
 from sse_client import read_events
 
 SID = "sess-events-000001"
@@ -49,7 +49,7 @@ def test_an_idle_citizen_stream_does_not_query_the_database(tmp_path: Path,
     settings = make_settings(tmp_path, sse_keepalive_seconds=0.1, sse_max_seconds=1.0)
     app = create_app(settings, searcher_loader=lambda _d: searcher,
                      rasa_transport=FakeRasa("echo").transport())
-    with TestClient(app) as client:
+    with TestClient(app, headers=SERVICE_HEADERS) as client:
         client.post("/v1/chat/web", json={"session_id": SID, "text": "xin chào"})
         queries: list[str] = []
         sa_event.listen(app.state.api.engine, "before_cursor_execute",
@@ -102,7 +102,8 @@ def test_an_agent_on_one_worker_reaches_a_citizen_streaming_from_another(
     rasa = FakeRasa("echo")
     apps = [create_app(settings, searcher_loader=lambda _d: FakeSearcher(),
                        rasa_transport=rasa.transport()) for _ in range(2)]
-    with TestClient(apps[0]) as a, TestClient(apps[1]) as b:
+    with (TestClient(apps[0], headers=SERVICE_HEADERS) as a,
+          TestClient(apps[1], headers=SERVICE_HEADERS) as b):
         agent_headers = add_agent(apps[0], "an")
         conv = start(a, rasa)
         t = a.post("/v1/handoff", json={"conversation_id": conv, "reason": "x"}).json()

@@ -17,7 +17,7 @@ from api.schemas.answer import AnswerRequest
 from api.services import yesno
 from api.services.composer import AnswerComposer, ComposerSettings
 from api.services.render import format_fee, render_fee
-from api_fakes import FakeRasa, FakeSearcher, make_settings
+from api_fakes import SERVICE_HEADERS, FakeRasa, FakeSearcher, make_settings
 from indexer.catalog.schema import Fee
 
 REPO = Path(__file__).resolve().parents[2]
@@ -133,7 +133,7 @@ def test_http_answer_with_an_overridden_date(searcher: FakeSearcher, tmp_path: P
                      rasa_transport=FakeRasa("echo").transport())
     app.dependency_overrides[get_composer] = lambda: AnswerComposer(
         searcher, ComposerSettings(today=AFTER))
-    with TestClient(app) as client:
+    with TestClient(app, headers=SERVICE_HEADERS) as client:
         resp = client.post("/v1/answer", json={"text": "", "procedure_id": CARD, "aspect": "fee"})
     assert resp.status_code == 200
     body = resp.json()

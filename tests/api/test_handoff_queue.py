@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from api.services import wording
 from api.services.office_hours import OfficeHours
-from api_fakes import FakeRasa, add_agent, make_settings
+from api_fakes import SERVICE_HEADERS, FakeRasa, add_agent, make_settings
 
 SID = "sess-handoff-000001"
 
@@ -61,7 +61,7 @@ def test_admin_api_not_configured_is_503(tmp_path, searcher) -> None:
 
     app = create_app(make_settings(tmp_path, admin_token=None),
                      searcher_loader=lambda _d: searcher)
-    with TestClient(app) as c:
+    with TestClient(app, headers=SERVICE_HEADERS) as c:
         r = c.post("/v1/admin/reload", headers={"Authorization": "Bearer anything-at-all"})
         assert r.status_code == 503 and r.json()["error"]["code"] == "not_configured"
         # agents are accounts, not a configured token: an unknown token is simply 401
@@ -228,3 +228,9 @@ def test_health_and_ready(client: TestClient, fake_rasa: FakeRasa) -> None:
     fake_rasa.mode = "down"
     r = client.get("/readyz")
     assert r.status_code == 503 and r.json()["not_ready"] == ["rasa"]
+
+
+def test_office_hours_without_office_days_never_open(tmp_path) -> None:
+    hours = OfficeHours(make_settings(tmp_path, office_days=[]))
+    assert not hours.is_open(vn_time(2026, 11, 23, 8, 0))
+    assert hours.describe() == "hiện không có lịch làm việc cố định"  # was an IndexError (500)

@@ -7,7 +7,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from api_fakes import ask_answer
+from api_fakes import SERVICE_HEADERS, ask_answer
 
 ask = ask_answer
 
@@ -110,7 +110,7 @@ def test_answer_without_index_is_polite(tmp_path) -> None:
     from api_fakes import make_settings
 
     app = create_app(make_settings(tmp_path), searcher_loader=lambda _d: None)
-    with TestClient(app) as c:
+    with TestClient(app, headers=SERVICE_HEADERS) as c:
         a = c.post("/v1/answer", json={"text": "khai sinh"}).json()
         assert a["status"] == "abstain"
         assert "tạm thời gián đoạn" in a["text"] and "1022" in a["text"]

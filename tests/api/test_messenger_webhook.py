@@ -15,7 +15,7 @@ from sqlalchemy import select
 from api.db.models import Message
 from api.main import create_app
 from api.settings import ApiSettings
-from api_fakes import FakeRasa, FakeSearcher, add_agent, make_settings
+from api_fakes import SERVICE_HEADERS, FakeRasa, FakeSearcher, add_agent, make_settings
 from fakes.fixtures import (  # noqa: F401
     MESSENGER_APP_SECRET,
     MESSENGER_VERIFY_TOKEN,
@@ -82,7 +82,7 @@ def test_not_configured_is_503(tmp_path: Path, searcher: FakeSearcher,
                                fake_rasa: FakeRasa) -> None:
     app = create_app(make_settings(tmp_path), searcher_loader=lambda _d: searcher,
                      rasa_transport=fake_rasa.transport())
-    with TestClient(app) as c:
+    with TestClient(app, headers=SERVICE_HEADERS) as c:
         got = c.get("/webhooks/messenger", params={"hub.mode": "subscribe"})
         posted = post(c, page_body(text_msg("xin chào")))
     assert got.status_code == 503 and posted.status_code == 503
@@ -239,7 +239,7 @@ def test_limits_13_quick_replies_20_char_titles_2000_char_pieces(
     app = create_app(make_settings(tmp_path, **channel_settings(tmp_path, None, graph_server)),
                      searcher_loader=lambda _d: searcher,
                      rasa_transport=httpx.MockTransport(many_buttons_rasa))
-    with TestClient(app) as c:
+    with TestClient(app, headers=SERVICE_HEADERS) as c:
         post(c, page_body(text_msg("khai sinh", mid="m_many")))
     assert graph_server.problems == []  # the fake enforces every limit
     messages = [b["message"] for b in graph_server.delivered]

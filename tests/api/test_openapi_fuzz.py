@@ -16,7 +16,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
 
 from api.main import create_app
-from api_fakes import ADMIN_TOKEN, FakeRasa, FakeSearcher, make_settings, seed_agent
+from api_fakes import (ADMIN_TOKEN, SERVICE_HEADERS, FakeRasa, FakeSearcher, make_settings,
+                       seed_agent)
 
 _tmp = Path(tempfile.mkdtemp(prefix="api-fuzz-"))
 _nowhere = "http://127.0.0.1:9"  # channel sends fail fast and are logged; never the internet
@@ -43,4 +44,5 @@ schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.N
 def test_no_server_errors(case) -> None:  # type: ignore[no-untyped-def]
     headers = ({"Authorization": f"Bearer {ADMIN_TOKEN}"} if case.path.startswith("/v1/admin")
                else _agent)
+    headers = {**headers, **SERVICE_HEADERS}  # the internal routes: as the action server
     case.call_and_validate(headers=headers, checks=[not_a_server_error])

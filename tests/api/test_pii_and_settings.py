@@ -151,12 +151,16 @@ def test_filter_masks_numbers_passed_as_ints_and_objects() -> None:
 
 
 def test_production_refuses_to_start_without_its_secrets() -> None:
-    with pytest.raises(ValidationError, match="API_HASH_SALT, API_SESSION_SECRET"):
+    secrets = {"hash_salt": "salt-0123456789abcdef", "session_secret": "session-0123456789abcdef",
+               "service_token": "service-0123456789abcdef"}
+    with pytest.raises(ValidationError,
+                       match="API_HASH_SALT, API_SESSION_SECRET, API_SERVICE_TOKEN"):
         ApiSettings(environment="production")
-    with pytest.raises(ValidationError, match="API_SESSION_SECRET"):
-        ApiSettings(environment="production", hash_salt="salt-0123456789abcdef")
-    ok = ApiSettings(environment="production", hash_salt="salt-0123456789abcdef",
-                     session_secret="session-0123456789abcdef")
+    for missing in secrets:
+        given = {k: v for k, v in secrets.items() if k != missing}
+        with pytest.raises(ValidationError, match=f"needs API_{missing.upper()} "):
+            ApiSettings(environment="production", **given)
+    ok = ApiSettings(environment="production", **secrets)
     assert ok.resolve_salt() == b"salt-0123456789abcdef"
 
 
@@ -164,7 +168,8 @@ def test_cors_is_closed_by_default_and_never_open_in_production() -> None:
     assert ApiSettings().cors_origins == []
     with pytest.raises(ValidationError, match="not '\\*'"):
         ApiSettings(environment="production", hash_salt="salt-0123456789abcdef",
-                    session_secret="session-0123456789abcdef", cors_origins=["*"])
+                    session_secret="session-0123456789abcdef",
+                    service_token="service-0123456789abcdef", cors_origins=["*"])
 
 
 def test_only_the_configured_origins_may_embed_the_widget(tmp_path) -> None:

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from api_fakes import FakeRasa, make_settings
+from api_fakes import SERVICE_HEADERS, FakeRasa, make_settings
 from indexer.cli import main
 from indexer.search import Searcher
 from indexer.settings import IndexerSettings
@@ -101,7 +101,7 @@ def test_search_finds_an_imported_procedure_in_citizen_words(chain: dict[str, Pa
 def test_the_answer_cites_the_portal_record(chain: dict[str, Path], tmp_path: Path) -> None:
     settings = make_settings(tmp_path, index_dir=chain["index"])
     app = create_app(settings, rasa_transport=FakeRasa("down").transport())
-    with TestClient(app) as client:
+    with TestClient(app, headers=SERVICE_HEADERS) as client:
         a = client.post("/v1/answer", json={
             "text": "thủ tục cấp giấy xác nhận có quốc tịch Việt Nam mất bao lâu"}).json()
     assert a["status"] == "answer", a

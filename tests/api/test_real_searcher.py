@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from api_fakes import ADMIN_TOKEN, FIXTURE_KNOWLEDGE, FakeRasa, make_settings
+from api_fakes import ADMIN_TOKEN, FIXTURE_KNOWLEDGE, SERVICE_HEADERS, FakeRasa, make_settings
 
 build = pytest.importorskip("indexer.build")
 embedding = pytest.importorskip("indexer.embedding")
@@ -28,7 +28,7 @@ def build_index(index_dir: Path) -> None:
 def test_answers_with_the_real_searcher(tmp_path: Path, fake_model: None) -> None:
     build_index(tmp_path / "index")
     app = create_app(make_settings(tmp_path), rasa_transport=FakeRasa("down").transport())
-    with TestClient(app) as client:
+    with TestClient(app, headers=SERVICE_HEADERS) as client:
         assert client.get("/readyz").json()["checks"]["index"] is True
         a = client.post("/v1/answer", json={"text": "làm giấy khai sinh cần giấy tờ gì"}).json()
         assert a["status"] == "answer", a
@@ -41,7 +41,7 @@ def test_answers_with_the_real_searcher(tmp_path: Path, fake_model: None) -> Non
 
 def test_missing_index_then_admin_reload(tmp_path: Path, fake_model: None) -> None:
     app = create_app(make_settings(tmp_path), rasa_transport=FakeRasa("down").transport())
-    with TestClient(app) as client:
+    with TestClient(app, headers=SERVICE_HEADERS) as client:
         ready = client.get("/readyz")
         assert ready.status_code == 503 and "index" in ready.json()["not_ready"]
         r = client.post("/v1/chat/web", json={"session_id": "no-index-0001", "text": "khai sinh"})

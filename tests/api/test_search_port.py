@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.services.search_port import SearcherLike
-from api_fakes import FakeRasa, FakeSearcher, make_settings
+from api_fakes import SERVICE_HEADERS, FakeRasa, FakeSearcher, make_settings
 from indexer.errors import IndexNotFoundError
 from indexer.search import Searcher
 
@@ -41,7 +41,7 @@ class BrokenSearcher(FakeSearcher):
 def test_an_index_failure_is_a_503_with_a_clear_code(tmp_path: Path) -> None:
     app = create_app(make_settings(tmp_path), searcher_loader=lambda _d: BrokenSearcher(),
                      rasa_transport=FakeRasa("echo").transport())
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, raise_server_exceptions=False, headers=SERVICE_HEADERS) as client:
         for r in (client.get("/v1/search", params={"q": "khai sinh"}),
                   client.post("/v1/answer", json={"text": "khai sinh cần gì"})):
             assert r.status_code == 503, r.text

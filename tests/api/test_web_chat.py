@@ -7,7 +7,7 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from api_fakes import FakeRasa
+from api_fakes import SERVICE_HEADERS, FakeRasa
 
 SID = "sess-0123456789abcdef"
 
@@ -85,7 +85,7 @@ def test_rasa_disabled_means_degraded(tmp_path, searcher) -> None:
 
     app = create_app(make_settings(tmp_path, rasa_enabled=False),
                      searcher_loader=lambda _d: searcher)
-    with TestClient(app) as c:
+    with TestClient(app, headers=SERVICE_HEADERS) as c:
         r = say(c, "lệ phí đăng ký kết hôn")
         assert "miễn phí" in r.json()["messages"][0]["text"]
 
@@ -192,7 +192,7 @@ def test_after_a_rasa_failure_turns_skip_rasa_for_the_cooldown(tmp_path, searche
 
     app = create_app(make_settings(tmp_path, rasa_cooldown=0.5),
                      searcher_loader=lambda _d: searcher, rasa_transport=fake_rasa.transport())
-    with TestClient(app) as client:
+    with TestClient(app, headers=SERVICE_HEADERS) as client:
         _skips_rasa_during_the_cooldown(client, fake_rasa)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api_fakes import make_settings, seed_agent
+from api_fakes import SERVICE_HEADERS, SERVICE_TOKEN, make_settings, seed_agent
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +46,8 @@ class ApiProcess:
                     "API_DATABASE_URL": f"sqlite:///{tmp / 'api.sqlite3'}",
                     "API_RASA_URL": f"http://127.0.0.1:{free_port()}",  # degraded mode
                     "API_RASA_TIMEOUT": "1", "API_HASH_SALT": "browser-test-salt-0123456789",
-                    "API_SESSION_SECRET": "browser-test-session-secret-0123"}
+                    "API_SESSION_SECRET": "browser-test-session-secret-0123",
+                    "API_SERVICE_TOKEN": SERVICE_TOKEN}
         # agent "an" (its API token here; its password is api_fakes.AGENT_PASSWORD)
         self.agent = seed_agent(make_settings(tmp), "an")
         self.proc: subprocess.Popen | None = None
@@ -145,7 +146,8 @@ def test_ask_quick_reply_reload_and_agent(api_process: ApiProcess, browser) -> N
     # 4. handoff: the agent's reply arrives live over SSE
     sid = page.evaluate("localStorage.getItem('tthc-session-id')")
     r = httpx.post(server + "/v1/handoff", json={"sender_id": sid, "channel": "web",
-                                                  "reason": "citizen_request"})
+                                                  "reason": "citizen_request"},
+                   headers=SERVICE_HEADERS)
     assert r.status_code == 200, r.text
     box = page.get_by_label("Nhập câu hỏi của Anh/Chị")
     box.fill("tôi muốn hỏi cán bộ")

@@ -11,7 +11,7 @@ import httpx
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from api_fakes import FakeRasa, FakeSearcher, make_settings
+from api_fakes import SERVICE_HEADERS, FakeRasa, FakeSearcher, make_settings
 from fakes.fixtures import ZALO_OA_SECRET, channel_settings, zalo_server  # noqa: F401
 from fakes.live_api import serve, wait_for
 from fakes.zalo import FakeZalo, sign
@@ -60,7 +60,8 @@ def test_replay_to_another_worker_is_deduplicated_through_redis(
     body, headers = signed("lệ phí kết hôn", f"redis-{uuid.uuid4().hex}")
     apps = [create_app(settings, searcher_loader=lambda _d: FakeSearcher(),
                        rasa_transport=FakeRasa("echo").transport()) for _ in range(2)]
-    with TestClient(apps[0]) as first, TestClient(apps[1]) as second:
+    with (TestClient(apps[0], headers=SERVICE_HEADERS) as first,
+          TestClient(apps[1], headers=SERVICE_HEADERS) as second):
         assert first.post("/webhooks/zalo", content=body, headers=headers).status_code == 200
         assert second.post("/webhooks/zalo", content=body, headers=headers).status_code == 200
     assert len(zalo_server.texts) == 1

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from api.db.models import Message
 from api.settings import ApiSettings
-from api_fakes import FakeRasa, FakeSearcher, add_agent, make_settings
+from api_fakes import SERVICE_HEADERS, FakeRasa, FakeSearcher, add_agent, make_settings
 from fakes.fixtures import ZALO_OA_SECRET, channel_settings, zalo_server  # noqa: F401
 from fakes.zalo import FakeZalo, sign
 
@@ -201,7 +201,7 @@ def test_not_configured_is_503(tmp_path: Path, searcher: FakeSearcher,
 
     app = create_app(make_settings(tmp_path), searcher_loader=lambda _d: searcher,
                      rasa_transport=fake_rasa.transport())
-    with TestClient(app) as c:
+    with TestClient(app, headers=SERVICE_HEADERS) as c:
         r = deliver(c, text_event("xin chào"))
     assert r.status_code == 503
     assert r.json()["error"] == {"code": "not_configured", "message":
@@ -236,7 +236,7 @@ def test_rate_limited_sender_gets_one_notice_a_minute(
                              **channel_settings(tmp_path, zalo_server, None))
     app = create_app(settings, searcher_loader=lambda _d: searcher,
                      rasa_transport=fake_rasa.transport())
-    with TestClient(app) as c:
+    with TestClient(app, headers=SERVICE_HEADERS) as c:
         for i in range(5):
             assert deliver(c, text_event(f"câu hỏi số {i}", msg_id=f"rl-{i}")).status_code == 200
     assert len(fake_rasa.requests) == 2

@@ -25,6 +25,7 @@ from rasa_cli import REPO  # noqa: E402
 
 pytestmark = [pytest.mark.integration, pytest.mark.rasa]
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+SERVICE_TOKEN = "live-stack-service-token-0123456789"  # API_SERVICE_TOKEN = ACTIONS_SERVICE_TOKEN
 
 
 def free_port() -> int:
@@ -88,7 +89,8 @@ def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
                 [str(api_python), "-m", "uvicorn", "api.main:app", "--port", str(api_port)],
                 {"API_INDEX_DIR": str(index_dir),
                  "API_DATABASE_URL": f"sqlite:///{logs / 'api.sqlite3'}",
-                 "API_SALT_FILE": str(logs / "salt"),
+                 "API_SALT_FILE": str(logs / "salt"), "API_SERVICE_TOKEN": SERVICE_TOKEN,
+                 "API_ADDRESS_RATE_LIMIT_PER_MINUTE": "100000",  # many citizens, one address
                  "API_RASA_URL": f"http://127.0.0.1:{rasa_port}"},
                 logs / "api.log",
             )
@@ -96,7 +98,8 @@ def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
             wait_until_up(f"{api_url}/healthz", api, logs / "api.log", timeout=300)
         actions = start(
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(actions_port)],
-            {"ACTIONS_API_URL": api_url, "ACTIONS_API_TIMEOUT": "20"},
+            {"ACTIONS_API_URL": api_url, "ACTIONS_API_TIMEOUT": "20",
+             "ACTIONS_SERVICE_TOKEN": SERVICE_TOKEN},
             logs / "actions.log",
         )
         processes.append(actions)

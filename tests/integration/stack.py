@@ -84,6 +84,9 @@ class Stack:
             proc.stop()
 
 
+SERVICE_TOKEN = "integration-service-token-0123456789"  # API_SERVICE_TOKEN of the stack
+
+
 def base_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("API_", "ACTIONS_", "RASA_"))}
     env.update({"PYTHONPATH": str(REPO), "TOKENIZERS_PARALLELISM": "false"})
@@ -93,7 +96,9 @@ def base_env(**extra: str) -> dict[str, str]:
 
 def api_process(port: int, rasa_url: str, workdir: Path, **extra: str) -> Process:
     env = base_env(API_RASA_URL=rasa_url, API_DATABASE_URL=f"sqlite:///{workdir / 'api.sqlite3'}",
-                   API_SALT_FILE=str(workdir / "salt"), **extra)
+                   API_SALT_FILE=str(workdir / "salt"), API_SERVICE_TOKEN=SERVICE_TOKEN,
+                   # the tests play many citizens from 127.0.0.1
+                   API_ADDRESS_RATE_LIMIT_PER_MINUTE="100000", **extra)
     return Process(
         "api", [str(REPO / ".venv/bin/python"), "-m", "uvicorn", "api.main:app",
                 "--host", "127.0.0.1", "--port", str(port)],
@@ -107,7 +112,8 @@ def start_stack(workdir: Path, **api_env: str) -> Stack:
     actions = Process(
         "actions", [str(RASA_BIN), "run", "actions", "--actions", "actions",
                     "-p", str(actions_port)],
-        base_env(ACTIONS_API_URL=stack.api_url), f"{stack.actions_url}/health",
+        base_env(ACTIONS_API_URL=stack.api_url, ACTIONS_SERVICE_TOKEN=SERVICE_TOKEN),
+        f"{stack.actions_url}/health",
         workdir / "actions.log")
     rasa = Process(
         "rasa", [str(RASA_BIN), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(rasa_port),
