@@ -95,9 +95,7 @@ def login_page(request: Request, state: StateDep) -> Response:
 
 @router.post("/login", include_in_schema=False)
 async def login(request: Request, state: StateDep) -> Response:
-    body = await request.body()
-    form = {k: v[0] for k, v in parse_qs(body[:MAX_FORM_BYTES].decode("utf-8", "replace"),
-                                         max_num_fields=8).items()}
+    form = _form(await request.body())
     login_name = form.get("login", "").strip().lower()[:64]
     if not csrf_matches(session_of(request), form.get("csrf_token")):
         return _login_page(request, error=wording.CONSOLE_FORM_EXPIRED, login=login_name,
@@ -122,9 +120,7 @@ async def login(request: Request, state: StateDep) -> Response:
 @router.post("/logout", include_in_schema=False)
 async def logout(request: Request, state: StateDep) -> Response:
     session = session_of(request)
-    body = await request.body()
-    given = request.headers.get(CSRF_HEADER) or parse_qs(
-        body[:MAX_FORM_BYTES].decode("utf-8", "replace")).get("csrf_token", [""])[0]
+    given = request.headers.get(CSRF_HEADER) or _form(await request.body()).get("csrf_token")
     if not csrf_matches(session, given):
         return JSONResponse({"error": {"code": "csrf_failed",
                                        "message": "The CSRF token is missing or wrong."}},
@@ -146,6 +142,15 @@ def session_info(request: Request, state: StateDep) -> JSONResponse:
     return JSONResponse({"login": agent.login, "display_name": agent.display_name,
                          "role": agent.role, "csrf_token": session_of(request).get("csrf")},
                         headers={"Cache-Control": "no-store"})
+
+
+def _form(body: bytes) -> dict[str, str]:
+    """A small urlencoded form; anything else (too big, too many fields) is an empty one."""
+    try:
+        fields = parse_qs(body[:MAX_FORM_BYTES].decode("utf-8", "replace"), max_num_fields=8)
+    except ValueError:
+        return {}
+    return {k: v[0] for k, v in fields.items()}
 
 
 def _check(state: StateDep, login_name: str, password: str) -> AgentRow | None:

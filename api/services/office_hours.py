@@ -30,8 +30,10 @@ class OfficeHours:
         return False
 
     def describe(self) -> str:
-        days = sorted(self.s.office_days)
-        if days == list(range(days[0], days[-1] + 1)) and len(days) > 1:
+        days = sorted(set(self.s.office_days))
+        if not days:  # API_OFFICE_DAYS=[]: the desk keeps no regular hours
+            return "hiện không có lịch làm việc cố định"
+        if len(days) > 1 and days == list(range(days[0], days[-1] + 1)):
             day_text = f"{DAY_NAMES[days[0]]} đến {DAY_NAMES[days[-1]]}"
         else:
             day_text = ", ".join(DAY_NAMES[d] for d in days)

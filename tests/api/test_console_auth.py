@@ -280,3 +280,12 @@ def test_tokens_are_created_from_a_session_shown_once_and_revocable(web: TestCli
     assert all(t["token"] is None for t in listed)
     web.post(f"/v1/agent/tokens/{made['id']}/revoke", headers=csrf)
     assert bearer.get("/v1/agent/me", headers=auth).status_code == 401
+
+
+def test_a_malformed_login_form_is_refused_not_a_server_error(web: TestClient) -> None:
+    web.get("/console/login")
+    many = "&".join(f"f{i}=x" for i in range(50))
+    r = web.post("/console/login", content=many,
+                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 403  # no CSRF token could be read
+    assert web.post("/console/logout", content=many).status_code == 403
