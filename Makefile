@@ -59,6 +59,7 @@ train: envs
 prepare: model index train
 
 run: prepare
+	@echo "Agent console: http://127.0.0.1:$${API_PORT:-8000}/console (first agent: .venv/bin/python -m api agents add LOGIN --role supervisor)"
 	@$(PY) scripts/supervise.py $(SUPERVISE_ARGS)
 
 test: prepare
