@@ -21,7 +21,7 @@ export INDEXER_INDEX_DIR := $(CURDIR)/var/index-$(PROFILE)
 export API_INDEX_DIR := $(INDEXER_INDEX_DIR)
 endif
 
-.PHONY: help setup envs model profile index train prepare run test test-rasa test-app lock benchmarks-doc
+.PHONY: help setup envs model profile index train prepare run run-production test test-rasa test-app lock benchmarks-doc
 
 help:
 	@echo "make run    set up both environments, the model, the index and the bot, then run all"
@@ -61,6 +61,11 @@ prepare: model index train
 run: prepare
 	@echo "Agent console: http://127.0.0.1:$${API_PORT:-8000}/console (first agent: .venv/bin/python -m api agents add LOGIN --role supervisor)"
 	@$(PY) scripts/supervise.py $(SUPERVISE_ARGS)
+
+# Several API and Rasa workers on PostgreSQL and Redis (Procfile.production); the settings it
+# needs are listed in README, "Running in production".
+run-production: prepare
+	@$(PY) scripts/supervise.py --procfile Procfile.production $(SUPERVISE_ARGS)
 
 test: prepare
 	@scripts/ensure_chromium.sh

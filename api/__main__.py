@@ -31,6 +31,12 @@ def main(argv: list[str] | None = None) -> int:
         migrate(settings.database_url)
         print("database is at the newest migration")
         return 0
+    if args.workers > 1 and not settings.redis_url:
+        print("python -m api serve: several workers need API_REDIS_URL (rate limits, webhook "
+              "de-duplication and conversation events are shared through Redis; without it "
+              "each worker would keep its own and replayed or concurrent messages would slip "
+              "through)", file=sys.stderr)
+        return 2
     import uvicorn
 
     uvicorn.run("api.main:app", host=args.host or settings.host, port=args.port or settings.port,

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.db.models import Conversation, ConversationState, Message, Role, utcnow
@@ -31,12 +32,21 @@ def find_conversation(session: Session, *, channel: str, user_hash: str) -> Conv
 def get_or_create_conversation(
     session: Session, *, channel: str, user_hash: str, reply_address: str | None = None
 ) -> Conversation:
+    """The user's open conversation, created if there is none. Two first messages at once
+    (two workers) cannot make two: a partial unique index lets one insert win, and the other
+    reads the winner's."""
     conv = find_conversation(session, channel=channel, user_hash=user_hash)
     if conv is None:
         conv = Conversation(id=uuid.uuid4().hex, channel=channel, user_hash=user_hash,
                             reply_address=reply_address, state=ConversationState.bot.value)
-        session.add(conv)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(conv)
+        except IntegrityError:
+            winner = find_conversation(session, channel=channel, user_hash=user_hash)
+            if winner is None:
+                raise
+            conv = winner
     elif reply_address and conv.reply_address != reply_address:
         conv.reply_address = reply_address
     return conv

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -50,7 +50,12 @@ class Conversation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    __table_args__ = (Index("ix_conversations_channel_user", "channel", "user_hash"),)
+    __table_args__ = (
+        Index("ix_conversations_channel_user", "channel", "user_hash"),
+        # one conversation that is not closed per user and channel (migration 0005)
+        Index("uq_conversations_open_user", "channel", "user_hash", unique=True,
+              sqlite_where=text("state != 'closed'"), postgresql_where=text("state != 'closed'")),
+    )
 
 
 class Message(Base):
@@ -90,4 +95,9 @@ class HandoffTicket(Base):
     resolution: Mapped[str | None] = mapped_column(String(32), default=None)  # set on close
     note: Mapped[str | None] = mapped_column(Text, default=None)  # the agent's closing note
 
-    __table_args__ = (Index("ix_tickets_status_priority", "status", "priority", "created_at"),)
+    __table_args__ = (
+        Index("ix_tickets_status_priority", "status", "priority", "created_at"),
+        # one ticket that is not closed per conversation (migration 0005)
+        Index("uq_tickets_open_conversation", "conversation_id", unique=True,
+              sqlite_where=text("status != 'closed'"), postgresql_where=text("status != 'closed'")),
+    )

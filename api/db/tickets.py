@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.db.models import HandoffTicket, TicketStatus, utcnow
@@ -20,13 +21,22 @@ def open_ticket(
     category: str | None,
     priority: int,
     transcript: dict[str, Any] | None,
-) -> HandoffTicket:
+) -> tuple[HandoffTicket, bool]:
+    """A new waiting ticket, and True; or, when the conversation already has one that is not
+    closed (two requests at once: a partial unique index lets one insert win), that one and
+    False."""
     ticket = HandoffTicket(conversation_id=conversation_id, channel=channel, reason=reason,
                            category=category, priority=priority, transcript=transcript,
                            status=TicketStatus.waiting.value)
-    session.add(ticket)
-    session.flush()
-    return ticket
+    try:
+        with session.begin_nested():
+            session.add(ticket)
+    except IntegrityError:
+        winner = open_ticket_for(session, conversation_id=conversation_id)
+        if winner is None:
+            raise
+        return winner, False
+    return ticket, True
 
 
 def open_ticket_for(session: Session, *, conversation_id: str) -> HandoffTicket | None:
@@ -120,10 +130,19 @@ def transfer_ticket(session: Session, *, ticket_id: int, from_agent: str | None,
     return result.rowcount == 1
 
 
-def close_ticket(session: Session, *, ticket: HandoffTicket, now: datetime | None = None) -> None:
-    ticket.status = TicketStatus.closed.value
-    ticket.closed_at = now or utcnow()
-    session.flush()
+def close_ticket(session: Session, *, ticket: HandoffTicket, now: datetime | None = None,
+                 resolution: str | None = None, note: str | None = None) -> bool:
+    """Close a ticket that is not closed yet: ``UPDATE ... WHERE status != 'closed'``, so of two
+    closes at once only one wins (and only the winner tells the citizen)."""
+    result = session.execute(
+        update(HandoffTicket)
+        .where(HandoffTicket.id == ticket.id, HandoffTicket.status != TicketStatus.closed.value)
+        .values(status=TicketStatus.closed.value, closed_at=now or utcnow(),
+                resolution=resolution, note=note)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(ticket)
+    return result.rowcount == 1
 
 
 def load_by_agent(session: Session) -> dict[str, tuple[int, datetime | None]]:

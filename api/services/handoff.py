@@ -105,11 +105,13 @@ class HandoffService:
         db = self.session
         conv = conv or self._requester(req)
         ticket = queue.open_ticket_for(db, conversation_id=conv.id)
+        created = False
         if ticket is None:
-            ticket = queue.open_ticket(
+            ticket, created = queue.open_ticket(
                 db, conversation_id=conv.id, channel=conv.channel, reason=req.reason,
                 category=req.category, priority=PRIORITY_VALUE[req.priority],
                 transcript=_transcript(db, conv, req.transcript))
+        if created:
             if conv.state != ConversationState.agent.value:
                 convs.set_state(db, conversation=conv, state=ConversationState.waiting_agent)
             self._announce(ticket, conv, "opened")
@@ -187,9 +189,8 @@ class HandoffService:
               note: str | None = None) -> TicketPublic:
         """Close the ticket; the conversation goes back to the bot (idempotent)."""
         ticket = self._ticket(ticket_id)
-        if ticket.status != TicketStatus.closed.value:
-            ticket.resolution, ticket.note = resolution, note
-            queue.close_ticket(self.session, ticket=ticket, now=self.clock())
+        if ticket.status != TicketStatus.closed.value and queue.close_ticket(
+                self.session, ticket=ticket, now=self.clock(), resolution=resolution, note=note):
             conv = self._conversation(ticket)
             convs.set_state(self.session, conversation=conv, state=ConversationState.bot)
             self._announce(ticket, conv, "closed")

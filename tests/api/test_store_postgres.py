@@ -21,7 +21,7 @@ from api.db import conversations as convs
 from api.db import tickets as queue
 from api.db.engine import alembic_config, make_engine, make_session_factory, migrate
 from api.main import create_app
-from api_fakes import FakeRasa, FakeSearcher, add_agent, make_settings
+from api_fakes import SERVICE_HEADERS, FakeRasa, FakeSearcher, add_agent, make_settings
 
 pytestmark = pytest.mark.postgres
 
@@ -71,7 +71,7 @@ def test_chat_and_handoff_through_the_app(pg_url: str, tmp_path) -> None:
     app = create_app(make_settings(tmp_path, database_url=pg_url),
                      searcher_loader=lambda _d: FakeSearcher(), rasa_transport=rasa.transport())
     sid = f"pg-{uuid.uuid4().hex[:12]}"
-    with TestClient(app) as client:
+    with TestClient(app, headers=SERVICE_HEADERS) as client:
         r = client.post("/v1/chat/web", json={"session_id": sid, "text": "lệ phí khai tử"})
         assert r.status_code == 200
         assert "Hội đồng nhân dân cấp tỉnh" in r.json()["messages"][0]["text"]
@@ -100,7 +100,7 @@ def _make_tickets(pg_url: str, n: int) -> list[int]:
         for i in range(n):
             conv = convs.get_or_create_conversation(db, channel="web",
                                                     user_hash=uuid.uuid4().hex)
-            t = queue.open_ticket(db, conversation_id=conv.id, channel="web", reason=f"r{i}",
+            t, _ = queue.open_ticket(db, conversation_id=conv.id, channel="web", reason=f"r{i}",
                                   category=None, priority=1, transcript=None)
             ids.append(t.id)
         db.commit()
@@ -180,3 +180,40 @@ def test_concurrent_transfers_of_one_ticket_have_one_winner(pg_url: str) -> None
         ticket = queue.get_ticket(db, ticket_id=ticket_id)
         assert ticket is not None and ticket.agent == f"agent-{results.index(True)}"
     engine.dispose()
+
+
+def test_concurrent_first_messages_make_one_conversation(pg_url: str) -> None:
+    user = uuid.uuid4().hex
+    results = _race(pg_url, 10, lambda db, _agent: convs.get_or_create_conversation(
+        db, channel="web", user_hash=user).id)
+    assert len(set(results)) == 1
+
+
+def test_concurrent_handoff_requests_open_one_ticket(pg_url: str) -> None:
+    engine = make_engine(pg_url)
+    with make_session_factory(engine)() as db:
+        conv_id = convs.get_or_create_conversation(db, channel="zalo",
+                                                   user_hash=uuid.uuid4().hex).id
+        db.commit()
+    engine.dispose()
+
+    def open_one(db, _agent):  # type: ignore[no-untyped-def]
+        ticket, created = queue.open_ticket(db, conversation_id=conv_id, channel="zalo",
+                                            reason="gặp cán bộ", category=None, priority=1,
+                                            transcript=None)
+        return ticket.id, created
+
+    results = _race(pg_url, 10, open_one)
+    assert len({r[0] for r in results}) == 1  # type: ignore[index]
+    assert [r[1] for r in results].count(True) == 1  # type: ignore[index]
+
+
+def test_concurrent_closes_have_one_winner(pg_url: str) -> None:
+    (ticket_id,) = _make_tickets(pg_url, 1)
+
+    def close(db, agent):  # type: ignore[no-untyped-def]
+        return queue.close_ticket(db, ticket=queue.get_ticket(db, ticket_id=ticket_id),
+                                  resolution="answered", note=agent)
+
+    results = _race(pg_url, 10, close)
+    assert results.count(True) == 1 and results.count(False) == 9
