@@ -6,10 +6,12 @@ Used by ``POST /v1/answer`` (Rasa actions, agents) and by degraded mode when Ras
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date
 
 from indexer.catalog.schema import Procedure, StatusKind
+from vntext import fold_lower
 from api.schemas.answer import (
     AnswerPublic,
     AnswerRequest,
@@ -69,6 +71,17 @@ class ComposerSettings:
     today: date | None = None
 
 
+_PROCEDURE_WORDS = re.compile(
+    r"(?<![a-z])(thu tuc|ho so|giay|dang ky|cap|xin|gia han|cap lai|cap doi|to khai|le phi|"
+    r"chung nhan|chung chi|giay phep|the|so)(?![a-z])")
+
+
+def asks_about_a_procedure(text: str, aspect: str | None) -> bool:
+    """A question about some procedure (an aspect was asked, or procedure words are used),
+    not chat: "chào buổi sáng" must not be told that its procedure is not served."""
+    return aspect is not None or bool(_PROCEDURE_WORDS.search(fold_lower(text)))
+
+
 class AnswerComposer:
     def __init__(self, searcher: SearcherLike | None, settings: ComposerSettings) -> None:
         self.searcher = searcher
@@ -83,6 +96,16 @@ class AnswerComposer:
     def abstain(self, aspect: str | None = None) -> AnswerPublic:
         text = ("Xin lỗi, tôi chưa có thông tin về nội dung này. Anh/Chị vui lòng gọi tổng đài "
                 f"{self.settings.hotline} để được cán bộ hướng dẫn.")
+        return self._empty("abstain", text, aspect)
+
+    def not_served(self, aspect: str | None = None) -> AnswerPublic:
+        """A procedure question whose best match is a portal procedure that this province's
+        catalogue does not serve. The matched record is not named: a near miss would be
+        named as if it were the citizen's procedure."""
+        text = ("Thủ tục Anh/Chị hỏi có thể không thuộc danh mục thủ tục hành chính của tỉnh "
+                "mà em đang hỗ trợ, nên em chưa trả lời được. Anh/Chị vui lòng tra cứu trên Cổng "
+                "Dịch vụ công quốc gia (dichvucong.gov.vn) hoặc gọi tổng đài "
+                f"{self.settings.hotline} để được hướng dẫn.")
         return self._empty("abstain", text, aspect)
 
     def _empty(self, status: str, text: str, aspect: str | None) -> AnswerPublic:
@@ -132,6 +155,9 @@ class AnswerComposer:
         if faq is not None:
             return faq
         if abstain:
+            if (getattr(result, "not_served", None) is not None
+                    and asks_about_a_procedure(req.text, guessed_aspect)):
+                return self.not_served(req.aspect or guessed_aspect)
             return self.abstain(req.aspect or guessed_aspect)
         close = self._close_hits(hits)
         if len(close) > 1 and not self._one_family(close):

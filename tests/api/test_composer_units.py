@@ -147,3 +147,39 @@ def test_a_new_question_below_the_confirm_bar_asks_the_citizen_to_confirm() -> N
     follow_up = AnswerComposer(FixedConfidenceSearcher(0.3), settings).compose(
         AnswerRequest(text="lệ phí bao nhiêu", aspect="fee", procedure_id="dang-ky-ket-hon"))
     assert follow_up.status == "answer" and follow_up.procedure.id == "dang-ky-ket-hon"
+
+
+@dataclass
+class NotServed:
+    code: str
+    name: str
+    field: str
+    score: float
+
+
+@dataclass
+class NotServedResult(Result):
+    not_served: NotServed | None = None
+
+
+class NotServedSearcher(FakeSearcher):
+    """Every query's best match is a portal procedure that the profile does not serve."""
+
+    def search(self, query, *, top_k=5, filters=None):  # type: ignore[no-untyped-def]
+        return NotServedResult(abstain=True, aspect=None, not_served=NotServed(
+            "1.000001", "Cấp thị thực cho người nước ngoài", "Xuất nhập cảnh", 0.9))
+
+
+def test_a_procedure_the_province_does_not_serve_is_said_so_without_naming_a_neighbour() -> None:
+    c = AnswerComposer(NotServedSearcher(), ComposerSettings(hotline="1022"))
+    a = c.compose(AnswerRequest(text="xin cấp thị thực cho người nước ngoài ở đâu"))
+    assert a.status == "abstain" and a.procedure is None
+    assert "không thuộc danh mục thủ tục hành chính của tỉnh" in a.text
+    assert "dichvucong.gov.vn" in a.text and "1022" in a.text
+    assert "thị thực" not in a.text  # the matched record is not named
+
+
+def test_chat_that_happens_to_match_an_unserved_record_gets_the_plain_abstention() -> None:
+    c = AnswerComposer(NotServedSearcher(), ComposerSettings())
+    a = c.compose(AnswerRequest(text="Chào buổi sáng!"))
+    assert a.status == "abstain" and "không thuộc danh mục" not in a.text
