@@ -8,6 +8,7 @@ from api.routes import (
     admin,
     agent,
     assist,
+    callbacks,
     console,
     dossiers,
     handoff,
@@ -24,3 +25,5 @@ api_router = APIRouter()
 for module in (health, pages, knowledge, web_chat, zalo, messenger, handoff, agent, assist,
                supervisor, console, admin, dossiers):
     api_router.include_router(module.router)
+for router in callbacks.routers:
+    api_router.include_router(router)

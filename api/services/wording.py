@@ -86,3 +86,17 @@ def agent_templates(hotline: str) -> list[tuple[str, str]]:
         ("Kết thúc", "Cảm ơn Anh/Chị đã liên hệ. Nếu còn câu hỏi, Anh/Chị cứ nhắn tại đây, "
                      "trợ lý ảo sẽ tiếp tục hỗ trợ."),
     ]
+
+
+# -- call-back requests outside office hours -------------------------------------------------
+CALLBACK_OFFER = ("Ngoài giờ làm việc, Anh/Chị có thể để lại số điện thoại để cán bộ gọi lại "
+                  "trong giờ làm việc tiếp theo.")
+CALLBACK_BAD_PHONE = ("Số điện thoại chưa đúng. Anh/Chị vui lòng nhập số di động 10 chữ số "
+                      "(ví dụ 0912 345 678) hoặc số cố định có mã vùng.")
+CALLBACK_NO_TICKET = ("Anh/Chị chưa có yêu cầu gặp cán bộ đang chờ. Anh/Chị vui lòng bấm "
+                      "“Gặp cán bộ” trước.")
+
+
+def callback_saved(masked: str) -> str:
+    return (f"Cảm ơn Anh/Chị. Cán bộ sẽ gọi lại số {masked} trong giờ làm việc tiếp theo. "
+            "Số điện thoại chỉ dùng để gọi lại cho Anh/Chị.")

@@ -36,7 +36,9 @@
     bot: "Trợ lý",
     staff: "Cán bộ",
     system: "Thông báo",
-    source: "Xem nguồn"
+    source: "Xem nguồn",
+    phone: "Số điện thoại để cán bộ gọi lại",
+    callback: "Đề nghị gọi lại"
   };
 
   function newId() {
@@ -102,7 +104,20 @@
   form.appendChild(input);
   form.appendChild(sendBtn);
   var privacy = el("p", { id: "tthc-privacy", "class": "tthc-privacy" }, T.privacy);
-  [header, banner, log, typing, form, privacy].forEach(function (n) { panel.appendChild(n); });
+  // outside office hours: leave a phone number for a call-back (only while waiting)
+  var callback = el("form", { "class": "tthc-callback", hidden: "" });
+  var callbackText = el("p", { "class": "tthc-callback-text" });
+  var phoneLabel = el("label", { "for": "tthc-phone" }, T.phone);
+  var phone = el("input", { id: "tthc-phone", type: "tel", autocomplete: "tel",
+    inputmode: "tel", maxlength: "20", placeholder: "0912 345 678" });
+  var callbackBtn = el("button", { type: "submit", "class": "tthc-send" }, T.callback);
+  var callbackError = el("p", { "class": "tthc-callback-error", role: "alert" });
+  [callbackText, phoneLabel, phone, callbackBtn, callbackError].forEach(function (n) {
+    callback.appendChild(n);
+  });
+  [header, banner, callback, log, typing, form, privacy].forEach(function (n) {
+    panel.appendChild(n);
+  });
   root.appendChild(panel);
   root.appendChild(bubble);
 
@@ -171,6 +186,7 @@
   }
 
   function setState(next) {
+    var was = state;
     state = next || "bot";
     if (state === "waiting_agent" || state === "agent") {
       banner.textContent = state === "agent" ? T.agent : T.waiting;
@@ -180,7 +196,34 @@
       banner.hidden = true;
       stopListening();
     }
+    if (state !== "waiting_agent") callback.hidden = true;
+    else if (was !== "waiting_agent") offerCallback();
   }
+  function offerCallback() {
+    fetch(API + "/v1/chat/web/" + SID + "/callback").then(function (r) {
+      return r.ok ? r.json() : null;
+    }).then(function (data) {
+      if (!data || !data.offered || state !== "waiting_agent") return;
+      callbackText.textContent = data.text;
+      callbackError.textContent = "";
+      callback.hidden = false;
+    }).catch(function () { /* no offer when offline */ });
+  }
+  callback.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    callbackBtn.disabled = true;
+    post("/v1/chat/web/" + SID + "/callback", { phone: phone.value }).then(function (res) {
+      if (res.status === 200) {
+        phone.value = "";
+        callback.hidden = true;
+        render(res.data.message);
+      } else {
+        callbackError.textContent = (res.data && res.data.error && res.data.error.text) || T.failed;
+      }
+    }).catch(function () {
+      callbackError.textContent = T.failed;
+    }).then(function () { callbackBtn.disabled = false; });
+  });
 
   // -- network -------------------------------------------------------------------------------
   function post(path, body) {

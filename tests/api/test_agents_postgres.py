@@ -58,3 +58,30 @@ def test_only_the_holder_acts_on_postgres(pg_url: str, tmp_path) -> None:  # noq
         assert [(r.agent, r.action, r.outcome) for r in reversed(log)] == [
             (f"a-{suffix}", "claim", "ok"), (f"b-{suffix}", "claim", "conflict"),
             (f"b-{suffix}", "reply", "denied"), (f"a-{suffix}", "close", "ok")]
+
+
+def test_a_call_back_number_is_sealed_and_opened_on_postgres(pg_url: str, tmp_path) -> None:  # noqa: F811
+    from datetime import datetime, timezone
+
+    from sqlalchemy import text
+
+    rasa = FakeRasa("echo")
+    app = create_app(make_settings(tmp_path, database_url=pg_url),
+                     searcher_loader=lambda _d: FakeSearcher(), rasa_transport=rasa.transport())
+    suffix = uuid.uuid4().hex[:8]
+    with TestClient(app, headers=SERVICE_HEADERS) as client:
+        app.state.api.clock = lambda: datetime(2026, 11, 28, 2, 0, tzinfo=timezone.utc)  # Sat
+        a = add_agent(app, f"cb-{suffix}")
+        sid = f"pg-cb-{suffix}"
+        client.post("/v1/chat/web", json={"session_id": sid, "text": "gặp cán bộ"})
+        t = client.post("/v1/handoff", json={"sender_id": sid, "channel": "web",
+                                             "reason": "x"}).json()["ticket_id"]
+        saved = client.post(f"/v1/chat/web/{sid}/callback", json={"phone": "0987 654 321"})
+        assert saved.json()["masked"] == "*******321"
+        with app.state.api.engine.connect() as conn:
+            sealed = conn.execute(text("SELECT phone_sealed FROM callback_requests "
+                                       "WHERE ticket_id = :t"), {"t": t}).scalar_one()
+        assert "987654321" not in sealed
+        client.post(f"/v1/agent/tickets/{t}/claim", headers=a)
+        assert client.post(f"/v1/agent/tickets/{t}/callback/reveal",
+                           headers=a).json() == {"phone": "0987654321"}

@@ -169,3 +169,48 @@ def test_a_supervisor_sees_who_is_online_and_reassigns(console_api: ApiProcess, 
     expect(boss.locator("#desk-agents [data-login=binh]")).to_contain_text("1 phiếu")
     for page in (agent, boss):
         page.context.close()
+
+
+@pytest.fixture(scope="module")
+def closed_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiProcess]:
+    """An API whose office is never open (sessions that close when they open)."""
+    api = ApiProcess(tmp_path_factory.mktemp("console-closed"))  # seeds agent "an"
+    api.env.update({"API_MORNING_OPEN": "07:30", "API_MORNING_CLOSE": "07:30",
+                    "API_AFTERNOON_OPEN": "13:30", "API_AFTERNOON_CLOSE": "13:30"})
+    api.start()
+    try:
+        yield api
+    finally:
+        api.stop()
+
+
+def test_after_hours_a_citizen_leaves_a_number_and_the_agent_opens_it(  # type: ignore[no-untyped-def]
+        closed_api: ApiProcess, browser) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    base = closed_api.base
+    citizen = browser.new_context().new_page()
+    citizen.set_default_timeout(15_000)
+    citizen.goto(base + "/")
+    citizen.get_by_role("button", name=WIDGET).click()
+    ask(citizen, "cho tôi gặp cán bộ")
+    phone = citizen.get_by_label("Số điện thoại để cán bộ gọi lại")
+    expect(phone).to_be_visible()
+    phone.fill("12345")
+    citizen.get_by_role("button", name="Đề nghị gọi lại").click()
+    expect(citizen.locator(".tthc-callback-error")).to_contain_text("Số điện thoại chưa đúng")
+    phone.fill("0912 345 678")
+    citizen.get_by_role("button", name="Đề nghị gọi lại").click()
+    expect(citizen.locator(".tthc-system").filter(has_text="*******678")).to_have_count(1)
+    expect(phone).to_be_hidden()
+
+    agent = sign_in(browser.new_context(), base, "an")
+    agent.locator("#waiting .ticket").get_by_role("button", name="Nhận").click()
+    expect(agent.locator("#callback-text")).to_have_text("Công dân đề nghị gọi lại: *******678")
+    assert "0912345678" not in agent.content()  # masked until opened
+    agent.get_by_role("button", name="Xem số điện thoại").click()
+    expect(agent.locator("#callback-text")).to_contain_text("0912345678")
+    audit = agent.evaluate("async () => (await fetch('/v1/agent/audit')).json()")
+    assert [a["action"] for a in audit].count("phone_reveal") == 1
+    for page in (agent, citizen):
+        page.context.close()

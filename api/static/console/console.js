@@ -151,6 +151,7 @@
       if (current && current.id === ticket.id) {
         current = ticket;
         renderControls();
+        if (change === "callback") loadCallback();
       }
     });
     source.addEventListener("message", (ev) => {
@@ -199,6 +200,24 @@
     }
   }
 
+  async function loadCallback() {
+    const box = $("callback-box");
+    box.hidden = true;
+    if (!current) return;
+    const r = await api("GET", `/v1/agent/tickets/${current.id}/callback`);
+    if (!r.ok) return;
+    $("callback-text").textContent = `Công dân đề nghị gọi lại: ${r.data.masked}`;
+    $("callback-reveal").hidden = false;
+    box.hidden = false;
+  }
+
+  async function revealPhone() {
+    const r = await api("POST", `/v1/agent/tickets/${current.id}/callback/reveal`);
+    if (!r.ok) { notice(r.status === 403 ? "Chỉ cán bộ đang xử lý phiếu hoặc tổ trưởng được xem số." : "Không mở được số điện thoại."); return; }
+    $("callback-text").textContent = `Công dân đề nghị gọi lại: ${r.data.phone} (lần xem đã được ghi nhật ký)`;
+    $("callback-reveal").hidden = true;
+  }
+
   async function openTicket(id, opts) {
     const r = await api("GET", `/v1/agent/tickets/${id}/transcript`);
     if (!r.ok) { notice("Không mở được phiếu này."); return; }
@@ -211,6 +230,7 @@
     if (!(opts && opts.keepComposer)) $("composer").value = "";
     renderControls();
     loadSuggestions();
+    loadCallback();
   }
 
   async function claim(id) {
@@ -361,6 +381,7 @@
   $("transfer").addEventListener("click", transfer);
   $("takeover").addEventListener("click", takeover);
   $("reassign").addEventListener("click", reassign);
+  $("callback-reveal").addEventListener("click", revealPhone);
   $("search-form").addEventListener("submit", search);
   $("dossier-form").addEventListener("submit", lookupDossier);
   setInterval(() => { renderQueue(); loadDesk(); }, 30000); // waiting times
