@@ -47,6 +47,7 @@ class Searcher:
         self._state = state
         self._embedder = embedder
         self._lock = threading.Lock()
+        self._cache_lock = threading.Lock()  # the API searches from several threads at once
 
     @classmethod
     def load(cls, index_dir: Path | str | None = None, *, embedder: Embedder | None = None,
@@ -136,19 +137,24 @@ class Searcher:
                     mode=self.mode, plain=is_plain(query))
 
     def _query_vector(self, text: str) -> np.ndarray:
-        """Encode with a small LRU cache (repeated questions are common in chat)."""
-        cached = self._vectors.get(text)
-        if cached is not None:
-            self._vectors.move_to_end(text)
-            return cached
+        """Encode with a small LRU cache (repeated questions are common in chat). The cache is
+        read and written under a lock (a move_to_end racing a popitem raised KeyError); the
+        encoding itself runs outside it."""
+        with self._cache_lock:
+            cached = self._vectors.get(text)
+            if cached is not None:
+                self._vectors.move_to_end(text)
+                return cached
         vector = self.embedder.encode_queries([text])[0]
-        self._vectors[text] = vector
-        if len(self._vectors) > QUERY_CACHE_SIZE:
-            self._vectors.popitem(last=False)
+        with self._cache_lock:
+            self._vectors[text] = vector
+            while len(self._vectors) > QUERY_CACHE_SIZE:
+                self._vectors.popitem(last=False)
         return vector
 
     def clear_cache(self) -> None:
-        self._vectors.clear()
+        with self._cache_lock:
+            self._vectors.clear()
 
     def set_calibration(self, calibration: Calibration) -> None:
         """Use another calibration (evaluation and baselines; builds take it from the file)."""

@@ -144,3 +144,36 @@ def test_name_match_prefers_the_procedure_the_query_names(searcher: Searcher) ->
     keys = {t[1:] for t in lexical_tokens("lam giay khai sinh can gi") if t.startswith("~")}
     assert state.name_match("dang-ky-khai-sinh", keys) == pytest.approx(1.0)  # an alias
     assert state.name_match("dang-ky-khai-tu", keys) < 0.8
+
+
+def test_the_query_vector_cache_survives_many_threads(searcher: Searcher,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import threading
+
+    import indexer.search as search_module
+
+    monkeypatch.setattr(search_module, "QUERY_CACHE_SIZE", 2)  # constant eviction
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # interleave the threads as much as possible
+    errors: list[BaseException] = []
+    texts = [f"lệ phí khai sinh {i}" for i in range(6)]
+
+    def run() -> None:
+        try:
+            for n in range(3000):
+                vector = searcher._query_vector(texts[n % len(texts)])
+                assert vector.shape == (64,)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(8)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert not errors, errors[:3]
+    assert len(searcher._vectors) <= 2
