@@ -136,7 +136,9 @@ def banner() -> str:
             "The assistant is running. Open:",
             f"  Web widget demo page : {api}/",
             f"  API docs (OpenAPI)   : {api}/docs",
-            f"  Agent endpoints      : {api}/v1/agent/tickets  (Bearer API_AGENT_TOKEN)",
+            f"  Agent console        : {api}/console  (first agent: .venv/bin/python -m api "
+            "agents add LOGIN --role supervisor)",
+            f"  Internal routes      : {api}/v1/answer …  (X-Service-Token: API_SERVICE_TOKEN)",
             f"  Health / readiness   : {api}/healthz  {api}/readyz",
             f"  Rasa server          : http://127.0.0.1:{env_port('RASA_PORT', 5005)}/",
             f"  Action server        : http://127.0.0.1:{env_port('ACTIONS_PORT', 5055)}/health",
