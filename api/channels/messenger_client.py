@@ -71,8 +71,10 @@ class MessengerClient:
              tag: str | None = None) -> bool:
         for body in build_messages(psid=address, text=text, buttons=buttons, tag=tag):
             resp = send_with_retry(
+                # the token in a header, never in the URL (a URL reaches access logs); the Graph
+                # API accepts "Authorization: Bearer" (docs/channels.md, Messenger)
                 lambda body=body: self.client.post(
-                    self.url, json=body, params={"access_token": self.page_token}),
+                    self.url, json=body, headers={"Authorization": f"Bearer {self.page_token}"}),
                 policy=self.policy, event="messenger.send")
             if resp is None:
                 logger.error("messenger.send.failed reason=network")

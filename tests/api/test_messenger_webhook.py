@@ -98,7 +98,8 @@ def test_signed_message_goes_to_rasa_and_reply_to_graph(
     assert fake_rasa.requests[-1]["metadata"] == {"channel": "messenger"}
     (req,) = graph_server.requests
     assert req.path == "/v23.0/me/messages"
-    assert req.query == {"access_token": "page-access-token-for-tests"}
+    assert req.query == {}  # the page token never travels in the URL
+    assert req.headers["authorization"] == "Bearer page-access-token-for-tests"
     body = req.json
     assert body["messaging_type"] == "RESPONSE" and body["recipient"] == {"id": PSID}
     assert body["message"]["text"].startswith("Rasa nhận: Đăng ký khai sinh ở đâu vậy ạ?")

@@ -1,5 +1,5 @@
 """Fake Facebook Graph Send API (``/{version}/me/messages``) enforcing Messenger's limits:
-``access_token`` query, ``messaging_type: RESPONSE``, text ≤ 2,000 characters, at most 13
+the page token as ``Authorization: Bearer`` (never in the URL), ``messaging_type: RESPONSE``, text ≤ 2,000 characters, at most 13
 quick replies with titles ≤ 20 characters and payloads ≤ 1,000."""
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ class FakeGraph(RecordingServer):
         if req.method != "POST" or req.path != f"/{self.version}/me/messages":
             self.problem(f"unknown endpoint {req.method} {req.path}")
             return Reply(404, {"error": {"message": "Unknown path", "code": 803}})
-        if req.query.get("access_token") != self.page_token:
+        if "access_token" in req.query:  # we never put a token in a URL
+            self.problem("access_token in the query string")
+        if req.headers.get("authorization") != f"Bearer {self.page_token}":
             return Reply(400, {"error": {"message": "Invalid OAuth access token.",
                                          "type": "OAuthException", "code": 190}})
         body = req.json
