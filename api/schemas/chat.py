@@ -7,7 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SESSION_ID = r"^[A-Za-z0-9_-]{8,64}$"
+# At least 22 characters of [A-Za-z0-9_-]: room for 128 random bits (the widget sends 32 hex
+# digits from crypto.getRandomValues). The id is the client's choice, so a short one would be
+# a guessable key to someone else's conversation.
+SESSION_ID = r"^[A-Za-z0-9_-]{22,64}$"
 
 
 class WebChatRequest(BaseModel):

@@ -41,16 +41,20 @@
     callback: "Đề nghị gọi lại"
   };
 
+  // 128 random bits as 32 hex digits. crypto.getRandomValues works on plain HTTP too (unlike
+  // randomUUID, which has 122 random bits anyway); Math.random is never used: a guessable id
+  // would open someone else's conversation.
   function newId() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID().replace(/-/g, "");
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
     var s = "";
-    for (var i = 0; i < 32; i++) s += Math.floor(Math.random() * 16).toString(16);
+    for (var i = 0; i < bytes.length; i++) s += (bytes[i] + 256).toString(16).slice(1);
     return s;
   }
   function sessionId() {
     var id = null;
     try { id = localStorage.getItem(KEY); } catch (e) { /* private mode */ }
-    if (!id || !/^[A-Za-z0-9_-]{8,64}$/.test(id)) {
+    if (!id || !/^[A-Za-z0-9_-]{22,64}$/.test(id)) {
       id = newId();
       try { localStorage.setItem(KEY, id); } catch (e) { /* ignore */ }
     }

@@ -40,7 +40,7 @@ def test_rotating_session_ids_do_not_lift_the_address_limit(limited: TestClient)
 
 
 def test_no_stream_for_a_session_without_a_conversation(limited: TestClient) -> None:
-    r = limited.get("/v1/chat/web/never-spoke-000001/events")
+    r = limited.get("/v1/chat/web/never-spoke-session-000001/events")
     assert r.status_code == 404
 
 

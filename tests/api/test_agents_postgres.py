@@ -44,7 +44,7 @@ def test_only_the_holder_acts_on_postgres(pg_url: str, tmp_path) -> None:  # noq
     suffix = uuid.uuid4().hex[:8]
     with TestClient(app, headers=SERVICE_HEADERS) as client:
         a, b = add_agent(app, f"a-{suffix}"), add_agent(app, f"b-{suffix}")
-        sid = f"pg-own-{suffix}"
+        sid = f"pg-own-{suffix}-session-0001"
         client.post("/v1/chat/web", json={"session_id": sid, "text": "gặp cán bộ"})
         t = client.post("/v1/handoff", json={"sender_id": sid, "channel": "web",
                                              "reason": "x"}).json()["ticket_id"]
@@ -72,7 +72,7 @@ def test_a_call_back_number_is_sealed_and_opened_on_postgres(pg_url: str, tmp_pa
     with TestClient(app, headers=SERVICE_HEADERS) as client:
         app.state.api.clock = lambda: datetime(2026, 11, 28, 2, 0, tzinfo=timezone.utc)  # Sat
         a = add_agent(app, f"cb-{suffix}")
-        sid = f"pg-cb-{suffix}"
+        sid = f"pg-cb-{suffix}-session-00001"
         client.post("/v1/chat/web", json={"session_id": sid, "text": "gặp cán bộ"})
         t = client.post("/v1/handoff", json={"sender_id": sid, "channel": "web",
                                              "reason": "x"}).json()["ticket_id"]

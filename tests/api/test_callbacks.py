@@ -12,7 +12,7 @@ from api.agents import store
 from api.services import wording
 from api_fakes import FakeRasa, add_agent
 
-SID = "sess-callback-0001"
+SID = "session-citizen-callback-0001"
 SATURDAY = datetime(2026, 11, 28, 2, 0, tzinfo=timezone.utc)  # 09:00 in Hà Nội
 MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 

@@ -8,7 +8,7 @@ from api.services import wording
 from api.services.handoff import last_question
 from api_fakes import FakeRasa
 
-SID = "sess-assist-000001"
+SID = "session-citizen-assist-000001"
 
 
 def ticket_after(client: TestClient, fake_rasa: FakeRasa, *texts: str) -> int:

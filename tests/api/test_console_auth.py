@@ -12,7 +12,7 @@ from api.agents import store
 from api.main import create_app
 from api_fakes import AGENT_PASSWORD, SERVICE_HEADERS, FakeRasa, FakeSearcher, add_agent, make_settings
 
-SID = "sess-console-000001"
+SID = "session-citizen-console-000001"
 
 
 def csrf_of(page: str) -> str:

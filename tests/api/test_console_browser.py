@@ -151,7 +151,7 @@ def test_a_supervisor_sees_who_is_online_and_reassigns(console_api: ApiProcess, 
     base = console_api.base
     agent = sign_in(browser.new_context(), base, "an")
     boss = sign_in(browser.new_context(viewport={"width": 1280, "height": 900}), base, "chi")
-    r = httpx.post(base + "/v1/chat/web", json={"session_id": "sess-boss-00000001",
+    r = httpx.post(base + "/v1/chat/web", json={"session_id": "session-citizen-boss-00000001",
                                                  "text": "cho tôi gặp cán bộ"})
     assert r.json()["state"] == "waiting_agent"
     agent.locator("#waiting .ticket").get_by_role("button", name="Nhận").click()

@@ -18,7 +18,7 @@ from api.services.events import ConversationEvent
 from api_fakes import SERVICE_HEADERS, FakeRasa, FakeSearcher, add_agent, make_settings
 from sse_client import read_events
 
-SID = "sess-events-000001"
+SID = "session-citizen-events-000001"
 
 
 def start(client: TestClient, fake_rasa: FakeRasa, sid: str = SID) -> str:

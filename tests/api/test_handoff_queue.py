@@ -10,7 +10,7 @@ from api.services import wording
 from api.services.office_hours import OfficeHours
 from api_fakes import SERVICE_HEADERS, FakeRasa, add_agent, make_settings
 
-SID = "sess-handoff-000001"
+SID = "session-citizen-handoff-000001"
 
 
 def start_conversation(client: TestClient, fake_rasa: FakeRasa, sid: str = SID) -> str:
@@ -37,8 +37,8 @@ def test_handoff_opens_ticket_and_reports_queue(client: TestClient, fake_rasa: F
 
 
 def test_second_ticket_waits_behind_first(client: TestClient, fake_rasa: FakeRasa) -> None:
-    a = start_conversation(client, fake_rasa, "sess-handoff-aaaa01")
-    b = start_conversation(client, fake_rasa, "sess-handoff-bbbb01")
+    a = start_conversation(client, fake_rasa, "session-citizen-handoff-aaaa01")
+    b = start_conversation(client, fake_rasa, "session-citizen-handoff-bbbb01")
     client.post("/v1/handoff", json={"conversation_id": a, "reason": "x"})
     r = client.post("/v1/handoff", json={"conversation_id": b, "reason": "y"})
     assert r.json()["position"] == 2
@@ -191,7 +191,7 @@ def test_the_handoff_desk_reads_its_clock(client: TestClient, fake_rasa: FakeRas
     assert claimed["claimed_at"].startswith("2026-11-23T01:00:00")
 
     state.clock = lambda: vn_time(2026, 11, 28, 9, 0)  # Saturday
-    other = start_conversation(client, fake_rasa, "sess-handoff-sat001")
+    other = start_conversation(client, fake_rasa, "session-citizen-handoff-sat001")
     late = client.post("/v1/handoff", json={"conversation_id": other, "reason": "x"}).json()
     assert late["within_office_hours"] is False and late["expected_wait_minutes"] is None
     assert late["message"].startswith("Hiện đã ngoài giờ làm việc (Thứ Hai đến Thứ Sáu")

@@ -44,7 +44,7 @@ def test_missing_index_then_admin_reload(tmp_path: Path, fake_model: None) -> No
     with TestClient(app, headers=SERVICE_HEADERS) as client:
         ready = client.get("/readyz")
         assert ready.status_code == 503 and "index" in ready.json()["not_ready"]
-        r = client.post("/v1/chat/web", json={"session_id": "no-index-0001", "text": "khai sinh"})
+        r = client.post("/v1/chat/web", json={"session_id": "no-index-session-000001", "text": "khai sinh"})
         assert "tạm thời gián đoạn" in r.json()["messages"][0]["text"]
         headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
         assert client.post("/v1/admin/reload", headers=headers).status_code == 503

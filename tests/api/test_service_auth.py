@@ -16,7 +16,7 @@ from api_fakes import SERVICE_HEADERS, FakeRasa, FakeSearcher, make_settings
 INTERNAL = [
     ("POST", "/v1/answer", {"text": "lệ phí khai sinh"}),
     ("GET", "/v1/search?q=khai+sinh", None),
-    ("POST", "/v1/handoff", {"sender_id": "sess-victim-0000001", "channel": "zalo",
+    ("POST", "/v1/handoff", {"sender_id": "session-citizen-victim-0000001", "channel": "zalo",
                              "reason": "citizen_request", "priority": "high"}),
     ("POST", "/v1/dossiers/lookup", {"code": "000.00.19.H12-250101-0001", "factor": "1234",
                                      "sender_id": "someone"}),
@@ -76,5 +76,5 @@ def test_without_a_configured_token_the_internal_routes_are_closed(tmp_path: Pat
 
 
 def test_the_citizen_channel_needs_no_token(bare: TestClient) -> None:
-    r = bare.post("/v1/chat/web", json={"session_id": "sess-citizen-0000001", "text": "xin chào"})
+    r = bare.post("/v1/chat/web", json={"session_id": "session-citizen-citizen-0000001", "text": "xin chào"})
     assert r.status_code == 200

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from api_fakes import FakeRasa
 from sse_client import read_events
 
-SID = "sess-sse-00000001"
+SID = "session-citizen-sse-00000001"
 
 
 def test_agent_reply_arrives_over_sse_and_resumes(client: TestClient, fake_rasa: FakeRasa,

@@ -70,7 +70,7 @@ def test_chat_and_handoff_through_the_app(pg_url: str, tmp_path) -> None:
     rasa = FakeRasa("down")
     app = create_app(make_settings(tmp_path, database_url=pg_url),
                      searcher_loader=lambda _d: FakeSearcher(), rasa_transport=rasa.transport())
-    sid = f"pg-{uuid.uuid4().hex[:12]}"
+    sid = f"pg-{uuid.uuid4().hex}"
     with TestClient(app, headers=SERVICE_HEADERS) as client:
         r = client.post("/v1/chat/web", json={"session_id": sid, "text": "lệ phí khai tử"})
         assert r.status_code == 200

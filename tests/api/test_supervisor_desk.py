@@ -38,8 +38,8 @@ def test_load_waiting_time_and_reassigning(client: TestClient, fake_rasa: FakeRa
     an, _ = add_agent(client.app, "an"), add_agent(client.app, "binh")
     chi = add_agent(client.app, "chi", role="supervisor")
     add_agent(client.app, "motcua", role="office")
-    t1 = open_ticket(client, fake_rasa, "sess-desk-000001")
-    open_ticket(client, fake_rasa, "sess-desk-000002")
+    t1 = open_ticket(client, fake_rasa, "session-citizen-desk-000001")
+    open_ticket(client, fake_rasa, "session-citizen-desk-000002")
     client.post(f"/v1/agent/tickets/{t1}/claim", headers=an)
     state = client.app.state.api
     state.clock = lambda: datetime.now(timezone.utc) + timedelta(minutes=12)

@@ -10,7 +10,7 @@ from api.channels.inbound import Inbound, InboundKind
 from api.deps import get_turns
 from api_fakes import FakeRasa
 
-SID = "sess-turns-00000001"
+SID = "session-citizen-turns-00000001"
 
 
 def test_a_typed_number_picks_an_option_on_the_web_as_on_zalo(client: TestClient,

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from api_fakes import SERVICE_HEADERS, FakeRasa
 
-SID = "sess-0123456789abcdef"
+SID = "session-citizen-0123456789abcdef"
 
 
 def say(client: TestClient, text: str, sid: str = SID, **extra: object):
@@ -112,7 +112,7 @@ def test_rate_limit_is_polite(client: TestClient) -> None:
     r = say(client, "thêm một câu")
     assert r.status_code == 429
     assert "đợi" in r.json()["messages"][0]["text"]
-    assert say(client, "người khác", sid="other-session-123").status_code == 200
+    assert say(client, "người khác", sid="other-session-0000000123").status_code == 200
 
 
 def test_invalid_session_id_rejected(client: TestClient) -> None:
@@ -121,8 +121,8 @@ def test_invalid_session_id_rejected(client: TestClient) -> None:
 
 
 def test_history_of_unknown_session_is_empty(client: TestClient) -> None:
-    r = client.get("/v1/chat/web/unknown-session-1/history")
-    assert r.json() == {"session_id": "unknown-session-1", "state": "bot", "messages": []}
+    r = client.get("/v1/chat/web/unknown-session-0000001/history")
+    assert r.json() == {"session_id": "unknown-session-0000001", "state": "bot", "messages": []}
 
 
 def test_waiting_agent_messages_are_stored_not_sent(client: TestClient,
@@ -145,7 +145,7 @@ def test_bad_json_and_binary_get_clear_4xx(client: TestClient) -> None:
     r = client.post("/v1/chat/web", content=b"{not json",
                     headers={"Content-Type": "application/json"})
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_json"
-    r = client.post("/v1/chat/web", content=b'{"session_id":"abcdefgh1","text":"\xff\xfe"}',
+    r = client.post("/v1/chat/web", content=b'{"session_id":"abcdefgh1-session-000001","text":"\xff\xfe"}',
                     headers={"Content-Type": "application/json"})
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_encoding"
     r = client.post("/v1/chat/web", content=b"\x00\x01\x02",
@@ -168,12 +168,12 @@ def test_unknown_route_and_method_are_json_4xx(client: TestClient) -> None:
 def test_control_characters_are_cleaned_and_lone_surrogates_rejected(
         client: TestClient, fake_rasa: FakeRasa) -> None:
     r = client.post("/v1/chat/web",
-                    content=b'{"session_id":"abcdefgh1","text":"khai\\u0000 sinh\\u0007"}',
+                    content=b'{"session_id":"abcdefgh1-session-000001","text":"khai\\u0000 sinh\\u0007"}',
                     headers={"Content-Type": "application/json"})
     assert r.status_code == 200
     assert fake_rasa.requests[-1]["message"] == "khai sinh"
     r = client.post("/v1/chat/web",
-                    content=b'{"session_id":"abcdefgh1","text":"x \\ud800"}',
+                    content=b'{"session_id":"abcdefgh1-session-000001","text":"x \\ud800"}',
                     headers={"Content-Type": "application/json"})
     assert r.status_code == 422
 
@@ -263,3 +263,12 @@ def test_degraded_vague_follow_up_asks_which_aspect(client: TestClient,
     a = client.post("/v1/answer", json={"text": "vâng cảm ơn",
                                         "procedure_id": "dang-ky-ket-hon"}).json()
     assert a["status"] == "answer" and a["aspect"] == "overview"
+
+
+def test_session_ids_too_short_to_be_unguessable_are_refused(client: TestClient) -> None:
+    for sid in ("abcdefgh", "a" * 21):
+        r = client.post("/v1/chat/web", json={"session_id": sid, "text": "xin chào"})
+        assert r.status_code == 422, sid
+        assert client.get(f"/v1/chat/web/{sid}/history").status_code == 422
+    ok = client.post("/v1/chat/web", json={"session_id": "a" * 22, "text": "xin chào"})
+    assert ok.status_code == 200

@@ -7,6 +7,7 @@ fixture catalogue; agent messages arrive over SSE.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -145,6 +146,7 @@ def test_ask_quick_reply_reload_and_agent(api_process: ApiProcess, browser) -> N
 
     # 4. handoff: the agent's reply arrives live over SSE
     sid = page.evaluate("localStorage.getItem('tthc-session-id')")
+    assert re.fullmatch(r"[0-9a-f]{32}", sid), sid  # 128 bits from crypto.getRandomValues
     r = httpx.post(server + "/v1/handoff", json={"sender_id": sid, "channel": "web",
                                                   "reason": "citizen_request"},
                    headers=SERVICE_HEADERS)

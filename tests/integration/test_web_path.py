@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 
 
 def session() -> str:
-    return f"it{uuid.uuid4().hex[:16]}"
+    return f"it{uuid.uuid4().hex}"
 
 
 def ask(stack: Stack, session_id: str, text: str = "", payload: str | None = None) -> dict:
