@@ -24,6 +24,8 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
+from vntext import fold
+
 logger = logging.getLogger(__name__)
 
 # A token is kept when it holds at least one letter or digit; punctuation-only tokens are
@@ -31,14 +33,6 @@ logger = logging.getLogger(__name__)
 _WORD_CHAR = regex.compile(r"[\p{L}\p{N}]")
 
 Segmenter = Callable[[str], List[str]]
-
-
-def fold_diacritics(text: str) -> str:
-    """Lowercase ``text`` and strip Vietnamese diacritics ("Đăng ký" -> "dang ky")."""
-    lowered = text.lower().replace("đ", "d").replace("Đ", "d")
-    decomposed = unicodedata.normalize("NFD", lowered)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", stripped)
 
 
 def _underthesea_segment(text: str) -> List[str]:
@@ -132,4 +126,4 @@ class VietnameseTokenizer(Tokenizer):
 
     def _make_token(self, syllables: List[str], start: int, end: int) -> Token:
         joined = self._joiner.join(unicodedata.normalize("NFC", s) for s in syllables)
-        return Token(joined, start, end, lemma=fold_diacritics(joined))
+        return Token(joined, start, end, lemma=fold(joined.lower()))

@@ -7,7 +7,7 @@ from datetime import date
 from indexer.catalog.expiry import stated_end
 from indexer.catalog.schema import CODE_RE, Channel, Procedure, Source, SourceKind
 from indexer.portal.record import SOURCES, PortalRecord, RecordError
-from indexer.portal.values import ascii_fold
+from vntext import fold
 
 MISSING_AGENCY = "Không có thông tin"  # what the portal itself shows; listed in source.unverified
 QUESTIONS_NOTE = "example_questions are generated from the name by a template (import-portal)"
@@ -48,7 +48,7 @@ def example_questions(name: str) -> list[str]:
         f"{name} mất bao lâu?",
         f"Lệ phí {topic} là bao nhiêu?",
         f"{name} nộp hồ sơ ở đâu?",
-        f"thu tuc {ascii_fold(topic).lower()} can giay to gi",
+        f"thu tuc {fold(topic).lower()} can giay to gi",
     ]
 
 

@@ -247,9 +247,3 @@ def fee_amounts(fee: Fee | None) -> frozenset[int]:
         if value:
             found.add(value)
     return frozenset(found)
-
-
-def ascii_fold(text: str) -> str:
-    """Vietnamese without diacritics: "Đăng ký" -> "Dang ky"."""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in text if not unicodedata.combining(ch))

@@ -13,7 +13,7 @@ from rasa.shared.nlu.constants import INTENT, TEXT  # noqa: E402
 from rasa.shared.nlu.training_data.message import Message  # noqa: E402
 from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402
 
-from bot.components.vi_tokenizer import VietnameseTokenizer, fold_diacritics  # noqa: E402
+from bot.components.vi_tokenizer import VietnameseTokenizer  # noqa: E402
 
 pytestmark = pytest.mark.rasa
 
@@ -81,9 +81,9 @@ def test_lemma_is_folded_so_missing_diacritics_match() -> None:
     assert " ".join(plain).replace("_", " ") == "dang ky khai sinh"
 
 
-def test_fold_diacritics() -> None:
-    assert fold_diacritics("Đường Phố Hà Nội") == "duong pho ha noi"
-    assert fold_diacritics("lệ phí") == "le phi"
+def test_lemmas_are_the_shared_folding_of_the_lowercased_word() -> None:
+    tokens = tokens_of("Đường Phố Hà Nội lệ phí")
+    assert " ".join(t.lemma for t in tokens).replace("_", " ") == "duong pho ha noi le phi"
 
 
 def test_punctuation_or_emoji_only_text_keeps_one_token() -> None:

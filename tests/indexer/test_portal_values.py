@@ -7,7 +7,6 @@ import pytest
 from indexer.catalog.schema import ChannelKind, Fee, TimeUnit
 from indexer.portal.values import (
     amount,
-    ascii_fold,
     channel_kind,
     clean,
     description_time,
@@ -166,4 +165,3 @@ def test_channel_kind_and_fold() -> None:
     assert channel_kind("Dịch vụ bưu chính") is ChannelKind.postal
     assert channel_kind("Trực tuyến") is ChannelKind.online
     assert channel_kind("Fax") is None
-    assert ascii_fold("Đăng ký kết hôn") == "Dang ky ket hon"
