@@ -37,6 +37,22 @@ def console_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiProcess
         api.stop()
 
 
+def claim_in_a_and_refused_in_b(agent_a, agent_b) -> int:  # type: ignore[no-untyped-def]
+    """A claims the waiting ticket; it leaves B's queue live, and B's own claim gets 409."""
+    from playwright.sync_api import expect
+
+    agent_a.locator("#waiting .ticket").get_by_role("button", name="Nhận").click()
+    expect(agent_a.locator("#mine .ticket")).to_have_count(1)
+    expect(agent_b.locator("#waiting .ticket")).to_have_count(0)
+    ticket_id = int(agent_a.locator("#mine .ticket").get_attribute("data-ticket"))
+    status = agent_b.evaluate(
+        """async (id) => (await fetch(`/v1/agent/tickets/${id}/claim`, {method: "POST",
+             headers: {"X-CSRF-Token": document.querySelector('meta[name=csrf-token]').content}}
+           )).status""", ticket_id)
+    assert status == 409
+    return ticket_id
+
+
 def sign_in(context, base: str, login: str):  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
@@ -82,15 +98,7 @@ def test_two_agents_one_citizen(console_api: ApiProcess, browser) -> None:  # ty
     expect(agent_a).to_have_title("(1) Phiếu mới – Bàn làm việc tổng đài 1022")
 
     # 2. A claims it; it leaves B's queue live, and B's own claim is refused
-    agent_a.locator("#waiting .ticket").get_by_role("button", name="Nhận").click()
-    expect(agent_a.locator("#mine .ticket")).to_have_count(1)
-    expect(agent_b.locator("#waiting .ticket")).to_have_count(0)
-    ticket_id = int(agent_a.locator("#mine .ticket").get_attribute("data-ticket"))
-    status = agent_b.evaluate(
-        """async (id) => (await fetch(`/v1/agent/tickets/${id}/claim`, {method: "POST",
-             headers: {"X-CSRF-Token": document.querySelector('meta[name=csrf-token]').content}}
-           )).status""", ticket_id)
-    assert status == 409
+    ticket_id = claim_in_a_and_refused_in_b(agent_a, agent_b)
     expect(citizen.locator(".tthc-system").filter(has_text="đã tiếp nhận")).to_have_count(1)
 
     # 3. the transcript shows the bot's answer with its citation

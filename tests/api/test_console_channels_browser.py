@@ -18,7 +18,7 @@ from api_fakes import make_settings, seed_agent
 from fakes import graph as fake_graph
 from fakes import zalo as fake_zalo
 from fakes.fixtures import MESSENGER_APP_SECRET, ZALO_OA_SECRET, channel_settings
-from test_console_browser import sign_in
+from test_console_browser import claim_in_a_and_refused_in_b, sign_in
 from test_widget_browser import ApiProcess, browser  # noqa: F401 - the shared Chromium
 
 pytestmark = pytest.mark.browser
@@ -110,15 +110,7 @@ def test_a_platform_citizen_through_two_consoles(stack, browser, channel: str) -
         expect(page.locator("#waiting .ticket")).to_have_count(1)
         expect(page.locator("#waiting .ticket")).to_contain_text(label)
 
-    agent_a.locator("#waiting .ticket").get_by_role("button", name="Nhận").click()
-    expect(agent_a.locator("#mine .ticket")).to_have_count(1)
-    expect(agent_b.locator("#waiting .ticket")).to_have_count(0)
-    ticket_id = int(agent_a.locator("#mine .ticket").get_attribute("data-ticket"))
-    status = agent_b.evaluate(
-        """async (id) => (await fetch(`/v1/agent/tickets/${id}/claim`, {method: "POST",
-             headers: {"X-CSRF-Token": document.querySelector('meta[name=csrf-token]').content}}
-           )).status""", ticket_id)
-    assert status == 409
+    ticket_id = claim_in_a_and_refused_in_b(agent_a, agent_b)
     until(lambda: server.texts, "đã tiếp nhận")
 
     first = agent_a.locator("#suggestions .suggestion").first
