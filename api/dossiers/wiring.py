@@ -11,7 +11,7 @@ import threading
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.dossiers.lockout import AttemptGuard, RedisAttemptGuard, SqlAttemptGuard
+from api.dossiers.lockout import DOSSIER_PREFIX, AttemptGuard, RedisAttemptGuard, SqlAttemptGuard
 from api.dossiers.privacy import FactorKind
 from api.dossiers.service import DossierLookup, LookupPolicy
 from api.dossiers.sources import DossierSource
@@ -50,7 +50,7 @@ def build_guard(settings: ApiSettings,
 
         client = redis.Redis.from_url(settings.redis_url, socket_timeout=0.5,
                                       socket_connect_timeout=0.5)
-        return RedisAttemptGuard(client, sql, window)
+        return RedisAttemptGuard(client, sql, window, prefix=DOSSIER_PREFIX)
     return sql
 
 

@@ -101,17 +101,18 @@ async def login(request: Request, state: StateDep) -> Response:
         return _login_page(request, error=wording.CONSOLE_FORM_EXPIRED, login=login_name,
                            status_code=403)
     ip = request.client.host if request.client else "unknown"
-    if state.logins.locked(login=login_name, ip=ip):
+    attempt = await run_in_threadpool(state.logins.attempt, login=login_name, ip=ip)
+    if attempt is None:
         logger.warning("console.login_locked")
         await run_in_threadpool(_audit_login, state, login_name, "locked")
         return _login_page(request, error=wording.CONSOLE_LOCKED, login=login_name,
                            status_code=429)
     row = await run_in_threadpool(_check, state, login_name, form.get("password", ""))
-    if row is None:
-        state.logins.failed(login=login_name, ip=ip)
+    if row is None:  # the reserved attempt stays: one failure
         logger.info("console.login_failed")
         return _login_page(request, error=wording.CONSOLE_BAD_LOGIN, login=login_name,
                            status_code=401)
+    await run_in_threadpool(state.logins.succeeded, attempt)
     sign_in(request, row)
     logger.info("console.login agent=%s", row.login)
     return RedirectResponse("/console", status_code=303)
