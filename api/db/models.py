@@ -72,7 +72,12 @@ class Message(Base):
     procedure: Mapped[str | None] = mapped_column(String(128), default=None)
     confidence: Mapped[float | None] = mapped_column(default=None)
     latency_ms: Mapped[int | None] = mapped_column(default=None)
+    # bot messages: what the turn did (api.db.office.Outcome) and the aspect answered
+    outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+    aspect: Mapped[str | None] = mapped_column(String(32), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_messages_created", "created_at"),)
 
 
 class HandoffTicket(Base):
