@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.agents.auth import Principal, authenticate, require_ticket_rights
 from api.agents.desk import AgentDesk
-from api.errors import NotConfiguredError, UnauthorizedError
+from api.errors import ForbiddenError, NotConfiguredError, UnauthorizedError
 from api.services.channels import ChannelRegistry
 from api.services.composer import AnswerComposer, ComposerSettings
 from api.services.dialogue import Dialogue
@@ -156,3 +156,21 @@ def get_desk(handoff: HandoffDep, agent: AgentDep) -> AgentDesk:
 
 
 DeskDep = Annotated[AgentDesk, Depends(get_desk)]
+
+
+OFFICE_ROLES = frozenset({"office", "supervisor"})
+
+
+def get_office_user(request: Request, state: StateDep) -> Principal:
+    """The office dashboard's caller: a console session (the agent console's sign-in, + CSRF
+    on posts) or an API token of a user with role ``office`` or ``supervisor``."""
+    with state.session_factory() as db:
+        principal = authenticate(request, db)
+    if principal.role not in OFFICE_ROLES:
+        raise ForbiddenError(f"Role {principal.role!r} cannot open the office dashboard "
+                             "(office or supervisor only).")
+    return principal
+
+
+OfficeDep = Annotated[Principal, Depends(get_office_user)]
+OfficeAuth = Depends(get_office_user)

@@ -16,6 +16,7 @@ from api.routes import (
     knowledge,
     messenger,
     pages,
+    office,
     supervisor,
     web_chat,
     zalo,
@@ -23,7 +24,8 @@ from api.routes import (
 
 api_router = APIRouter()
 for module in (health, pages, knowledge, web_chat, zalo, messenger, handoff, agent, assist,
-               supervisor, console, admin, dossiers):
+               supervisor, console, admin, dossiers, office):
     api_router.include_router(module.router)
 for router in callbacks.routers:
     api_router.include_router(router)
+api_router.include_router(office.pages)

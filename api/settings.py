@@ -134,6 +134,14 @@ class ApiSettings(BaseSettings):
     dossier_address_max_failures: int = Field(default=20, ge=1)  # guesses per client address
     dossier_lockout_seconds: int = Field(default=3600, ge=60)
 
+    # The provincial office (issue 14): catalogue drafts from unanswered questions are written
+    # under office_drafts_dir and validated against office_knowledge_dir; `python -m api
+    # retention` removes conversations, feedback and PAKN contacts older than retention_days.
+    office_knowledge_dir: Path = REPO / "knowledge"
+    office_drafts_dir: Path = VAR / "catalog-drafts"
+    retention_days: int = Field(default=180, ge=1)
+    unanswered_similarity: float = Field(default=0.8, gt=0, le=1)  # cosine to join a group
+
     @field_validator("admin_token", "service_token", "hash_salt", "session_secret", "zalo_oa_secret_key",
                      "zalo_access_token", "zalo_refresh_token", "zalo_app_secret",
                      "messenger_app_secret", "messenger_verify_token", "messenger_page_token")

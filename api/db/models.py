@@ -52,6 +52,7 @@ class Conversation(Base):
 
     __table_args__ = (
         Index("ix_conversations_channel_user", "channel", "user_hash"),
+        Index("ix_conversations_created", "created_at", postgresql_include=["channel"]),
         # one conversation that is not closed per user and channel (migration 0005)
         Index("uq_conversations_open_user", "channel", "user_hash", unique=True,
               sqlite_where=text("state != 'closed'"), postgresql_where=text("state != 'closed'")),
@@ -77,7 +78,14 @@ class Message(Base):
     aspect: Mapped[str | None] = mapped_column(String(32), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (Index("ix_messages_created", "created_at"),)
+    __table_args__ = (
+        Index("ix_messages_created", "created_at"),
+        # the office dashboard (migration 0008): a month of bot turns read from the index alone,
+        # and "the citizen message before this bot message"
+        Index("ix_messages_office", "created_at", "role",
+              postgresql_include=["outcome", "procedure", "aspect", "conversation_id"]),
+        Index("ix_messages_conversation_role_id", "conversation_id", "role", "id"),
+    )
 
 
 class HandoffTicket(Base):
@@ -102,6 +110,8 @@ class HandoffTicket(Base):
 
     __table_args__ = (
         Index("ix_tickets_status_priority", "status", "priority", "created_at"),
+        Index("ix_tickets_created", "created_at",
+              postgresql_include=["channel", "category", "claimed_at"]),
         # one ticket that is not closed per conversation (migration 0005)
         Index("uq_tickets_open_conversation", "conversation_id", unique=True,
               sqlite_where=text("status != 'closed'"), postgresql_where=text("status != 'closed'")),

@@ -81,6 +81,8 @@ def console_page(request: Request, state: StateDep) -> Response:
     row = _signed_in(request, state)
     if row is None:
         return RedirectResponse("/console/login", status_code=303)
+    if row.role == "office":  # no ticket rights: the same sign-in leads to the office's page
+        return RedirectResponse("/office", status_code=303)
     return _page("index.html", csrf=html.escape(session_of(request).get("csrf", "")),
                  login=html.escape(row.login), display_name=html.escape(row.display_name),
                  role=html.escape(row.role))
