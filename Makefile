@@ -60,6 +60,7 @@ prepare: model index train
 
 run: prepare
 	@echo "Agent console: http://127.0.0.1:$${API_PORT:-8000}/console (first agent: .venv/bin/python -m api agents add LOGIN --role supervisor)"
+	@$(PY) -m api demo-traffic --if-empty  # synthetic [demo] rows, only into an empty database
 	@$(PY) scripts/supervise.py $(SUPERVISE_ARGS)
 
 # Several API and Rasa workers on PostgreSQL and Redis (Procfile.production); the settings it

@@ -1,5 +1,6 @@
 """``python -m api migrate`` (upgrade the database), ``python -m api serve`` (uvicorn) or
-``python -m api agents ...`` (agent accounts, see ``api.agents.cli``)."""
+``python -m api agents ...`` (agent accounts, see ``api.agents.cli``), ``python -m api retention``
+and ``python -m api demo-traffic`` (the office's data, see ``api.office.cli``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 import sys
 
 from api.agents import cli as agents_cli
+from api.office import cli as office_cli
 from api.settings import ApiSettings
 
 
@@ -20,11 +22,14 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=None, help="default: API_PORT")
     serve.add_argument("--workers", type=int, default=1)
     agents_cli.add_parser(sub)
+    office_cli.add_parsers(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = ApiSettings()
     if args.command == "agents":
         return agents_cli.run(args, settings)
+    if args.command in {"retention", "demo-traffic"}:
+        return office_cli.run(args, settings)
     if args.command == "migrate":
         from api.db.engine import migrate
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.db.models import Conversation, ConversationState, Message, Role, utcnow
+from api.pii import mask_pii
 
 
 def get_conversation(session: Session, *, conversation_id: str) -> Conversation | None:
@@ -69,6 +70,13 @@ def add_message(
     confidence: float | None = None,
     latency_ms: int | None = None,
 ) -> Message:
+    """Stores one message. A citizen's text (and button payload) is stored with ID and phone
+    numbers masked (``api.pii``): the caller keeps the clear text for Rasa and the dossier
+    lookup, only the stored copy is masked."""
+    if role is Role.citizen:
+        text = mask_pii(text)
+        if payload and isinstance(payload.get("payload"), str):
+            payload = {**payload, "payload": mask_pii(payload["payload"])}
     msg = Message(conversation_id=conversation.id, role=role.value, text=text, payload=payload,
                   intent=intent, procedure=procedure, confidence=confidence,
                   latency_ms=latency_ms)

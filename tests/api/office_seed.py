@@ -45,6 +45,9 @@ def seed(db: Session, *, prefix: str = "") -> dict[str, object]:
     old = convs.get_or_create_conversation(db, channel="web", user_hash=prefix + "u4")
     old.created_at = NOW - timedelta(days=60)
     _turn(db, old, "Câu hỏi cũ", outcome="abstained", at=NOW - timedelta(days=60))
+    for conv in (web1, web2, zalo):
+        conv.updated_at = NOW
+    old.updated_at = NOW - timedelta(days=60)
     db.add_all([
         AnswerFeedback(message_id=a1.id, conversation_id=web1.id, channel="web",
                        procedure="dang-ky-khai-sinh", aspect="documents", helpful=True,
