@@ -53,7 +53,7 @@ def _question_of(bot: Any) -> Any:
 def unanswered_questions(db: Session, rng: Range) -> list[tuple[str, str]]:
     """(question text, why: 'abstained' or 'not_helpful') for the range."""
     bot = aliased(Message)
-    abstained = (select(_question_of(bot).label("q"))
+    abstained = (select(_question_of(bot).label("q")).select_from(bot)
                  .where(bot.role == Role.bot.value, bot.outcome == Outcome.abstained.value,
                         bot.created_at >= rng.since, bot.created_at < rng.until))
     if rng.channel:

@@ -50,6 +50,9 @@ def web(tmp_path: Path, fake_rasa: FakeRasa):  # type: ignore[no-untyped-def]
 def test_abstained_and_not_helpful_questions_are_found(web: TestClient) -> None:
     with web.app.state.api.session_factory() as db:
         found = unanswered_questions(db, Range(NOW.date(), NOW.date()))
+        zalo = unanswered_questions(db, Range(NOW.date(), NOW.date(), channel="zalo"))
+        web_only = unanswered_questions(db, Range(NOW.date(), NOW.date(), channel="web"))
+    assert zalo == [] and sorted(web_only) == sorted(found)
     assert sorted(found) == [("Cách nuôi cá cảnh", "abstained"),
                              ("Cách nuôi cá cảnh?", "abstained"),
                              ("Đăng ký kết hôn mất bao lâu?", "not_helpful")]
