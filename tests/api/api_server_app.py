@@ -15,3 +15,11 @@ from api_fakes import FakeSearcher
 
 def build() -> FastAPI:
     return create_app(ApiSettings(), searcher_loader=lambda _dir: FakeSearcher())
+
+
+def build_on_the_catalogue() -> FastAPI:
+    """The same over the real catalogue in knowledge/ (the office dashboard's browser test)."""
+    from pathlib import Path
+
+    knowledge = Path(__file__).resolve().parents[2] / "knowledge"
+    return create_app(ApiSettings(), searcher_loader=lambda _dir: FakeSearcher(knowledge))

@@ -39,7 +39,8 @@ def free_port() -> int:
 class ApiProcess:
     """uvicorn serving the API (fake searcher, Rasa unreachable) on a fixed loopback port."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, factory: str = "api_server_app:build") -> None:
+        self.factory = factory
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ,
@@ -55,7 +56,7 @@ class ApiProcess:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "api_server_app:build",
+            [sys.executable, "-m", "uvicorn", "--factory", self.factory,
              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
              "--timeout-graceful-shutdown", "1"],  # open SSE streams would hold shutdown
             cwd=REPO, env=self.env)

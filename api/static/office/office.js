@@ -88,7 +88,8 @@
     bar("chart-pakn", d.pakn.by_status.map((r) => r.status), d.pakn.by_status.map((r) => r.cases));
     const body = $("helpful").querySelector("tbody");
     body.replaceChildren();
-    for (const r of d.helpful) {
+    const worst = d.helpful.slice().sort((a, b) => b.not_helpful - a.not_helpful || b.votes - a.votes);
+    for (const r of worst.slice(0, 20)) {  // the most 'no's first; the export has all
       const tr = document.createElement("tr");
       for (const v of [r.name || r.procedure || "(no procedure)", r.votes, r.helpful, r.not_helpful, pct(r.rate)]) {
         const td = document.createElement("td");
@@ -171,7 +172,7 @@
       li.textContent = "No unanswered questions in this range.";
       list.appendChild(li);
     }
-    for (const g of data.groups) {
+    for (const g of data.groups.slice(0, 12)) {
       g.catalogue = data.catalogue;
       const li = document.createElement("li");
       const n = document.createElement("span");
