@@ -140,7 +140,8 @@ class ApiSettings(BaseSettings):
     office_knowledge_dir: Path = REPO / "knowledge"
     office_drafts_dir: Path = VAR / "catalog-drafts"
     retention_days: int = Field(default=180, ge=1)
-    unanswered_similarity: float = Field(default=0.8, gt=0, le=1)  # cosine to join a group
+    # cosine to join a group; 0.85 separates unrelated short questions with the bundled model
+    unanswered_similarity: float = Field(default=0.85, gt=0, le=1)
 
     @field_validator("admin_token", "service_token", "hash_salt", "session_secret", "zalo_oa_secret_key",
                      "zalo_access_token", "zalo_refresh_token", "zalo_app_secret",

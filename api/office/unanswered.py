@@ -22,7 +22,7 @@ from api.db.office import AnswerFeedback, Outcome
 from api.office.analytics import Range
 from vntext import squash_spaces
 
-MAX_WORDINGS = 2000  # distinct wordings encoded per request (the most frequent)
+MAX_WORDINGS = 500  # distinct wordings encoded per request (the most frequent): 1.4 s on 2 CPUs
 MAX_GROUPS = 50
 
 
