@@ -104,8 +104,7 @@ class Dashboard:
                .join(Conversation, Conversation.id == Message.conversation_id)
                .where(self._in_range(Message.created_at))
                .group_by(Conversation.channel, Message.role))
-        msg = self._channel(msg, Conversation.channel)
-        msg = self._field(msg, Message.procedure) if self.field_ids is not None else msg
+        msg = self._field(self._channel(msg, Conversation.channel), Message.procedure)
         messages: dict[str, dict[str, int]] = defaultdict(dict)
         for ch, role, n in self.db.execute(msg):
             messages[ch][role] = int(n)
@@ -222,7 +221,10 @@ class Dashboard:
 
     def all(self) -> dict[str, Any]:
         return {"range": {"start": self.rng.start.isoformat(), "end": self.rng.end.isoformat(),
-                          "channel": self.rng.channel, "field": self.rng.field},
+                          "channel": self.rng.channel, "field": self.rng.field,
+                          # CSAT, waits and tickets carry no procedure: a field does not filter them
+                          "field_applies_to": ["volume", "outcomes", "procedures", "helpful",
+                                               "pakn"]},
                 "volume": self.volume(), "outcomes": self.outcomes(),
                 "procedures": self.procedures(), "helpful": self.helpful(),
                 "csat": self.csat(), "waiting": self.waiting(), "tickets": self.tickets(),
