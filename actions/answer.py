@@ -40,13 +40,21 @@ INTENT_TO_ASPECT: Dict[str, str] = {
 ASPECT_TO_INTENT: Dict[str, str] = {a: i for i, a in INTENT_TO_ASPECT.items()}
 CHOOSE_PROCEDURE = "choose_procedure"
 DEFAULT_ASPECT = "overview"
+# What a reply did, for the office dashboard (the API stores it in ``messages.outcome``).
+STATUS_OUTCOME: Dict[str, str] = {"answer": "answered", "abolished": "answered",
+                                  "clarify": "clarified", "abstain": "abstained"}
+
+
+def outcome_metadata(outcome: str, aspect: Optional[str]) -> Dict[str, Any]:
+    """The ``custom`` item that tells the API what a reply did and which aspect it was about."""
+    return {"outcome": outcome, **({"aspect": aspect} if aspect else {})}
 
 
 def _buttons(buttons: List[Button]) -> List[Dict[str, str]]:
     return [{"title": b.title, "payload": b.payload} for b in buttons]
 
 
-def answer_metadata(answer: Answer) -> Optional[Dict[str, Any]]:
+def answer_metadata(answer: Answer) -> Dict[str, Any]:
     """Citation, procedure, confidence and intent for channels; Rasa's REST output sends it as a
     ``custom``-only item after the text, which the API's ``from_rasa`` attaches to that text."""
     metadata: Dict[str, Any] = {}
@@ -61,7 +69,8 @@ def answer_metadata(answer: Answer) -> Optional[Dict[str, Any]]:
         # the aspect asked, as its intent: a later "choose procedure" click answers the same
         # aspect when the API answers alone (Rasa down)
         metadata["intent"] = ASPECT_TO_INTENT[answer.aspect]
-    return metadata or None
+    metadata.update(outcome_metadata(STATUS_OUTCOME.get(answer.status, "other"), answer.aspect))
+    return metadata
 
 
 def question_text(tracker: Tracker) -> str:
@@ -141,11 +150,13 @@ class ActionAnswer(ApiAction):
         )
         if answer.status == "clarify":
             dispatcher.utter_message(
-                response="utter_ask_which_procedure", buttons=_buttons(answer.candidates)
+                response="utter_ask_which_procedure", buttons=_buttons(answer.candidates),
+                json_message=outcome_metadata("clarified", aspect),
             )
             return [SlotSet(slots.ASPECT, aspect)]
         if answer.status == "abstain":
-            dispatcher.utter_message(response="utter_no_information")
+            dispatcher.utter_message(response="utter_no_information",
+                                     json_message=outcome_metadata("abstained", aspect))
             return [SlotSet(slots.ASPECT, aspect)] + record_failure(
                 dispatcher, tracker, already_said=True
             )

@@ -39,7 +39,9 @@ def record_failure(
         dispatcher.utter_message(response="utter_offer_handoff")
         return [SlotSet(slots.FAILURES, float(failures)), SlotSet(slots.HANDOFF_OFFERED, True)]
     if not already_said:
-        dispatcher.utter_message(response="utter_ask_rephrase")
+        # no answer from the catalogue: counted as an abstention on the office dashboard
+        dispatcher.utter_message(response="utter_ask_rephrase",
+                                 json_message={"outcome": "abstained"})
     return [SlotSet(slots.FAILURES, float(failures)), SlotSet(slots.HANDOFF_OFFERED, False)]
 
 

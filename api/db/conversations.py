@@ -69,6 +69,8 @@ def add_message(
     procedure: str | None = None,
     confidence: float | None = None,
     latency_ms: int | None = None,
+    outcome: str | None = None,
+    aspect: str | None = None,
 ) -> Message:
     """Stores one message. A citizen's text (and button payload) is stored with ID and phone
     numbers masked (``api.pii``): the caller keeps the clear text for Rasa and the dossier
@@ -79,7 +81,7 @@ def add_message(
             payload = {**payload, "payload": mask_pii(payload["payload"])}
     msg = Message(conversation_id=conversation.id, role=role.value, text=text, payload=payload,
                   intent=intent, procedure=procedure, confidence=confidence,
-                  latency_ms=latency_ms)
+                  latency_ms=latency_ms, outcome=outcome, aspect=aspect)
     session.add(msg)
     conversation.updated_at = utcnow()
     session.flush()

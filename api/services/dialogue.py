@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.db import conversations as convs
 from api.db.models import Conversation, ConversationState, Message, Role
+from api.db.office import Outcome
 from api.identity import UserIdentity
 from api.schemas.answer import AnswerRequest
 from api.schemas.handoff import HandoffRequest
@@ -28,6 +29,24 @@ from api.services.textclean import clean_text, cut
 logger = logging.getLogger(__name__)
 
 AGENT_STATES = {ConversationState.waiting_agent.value, ConversationState.agent.value}
+# the answer's status -> what the turn did (messages.outcome, counted by the office dashboard)
+STATUS_OUTCOME = {"answer": Outcome.answered.value, "abolished": Outcome.answered.value,
+                  "clarify": Outcome.clarified.value, "abstain": Outcome.abstained.value}
+
+
+def outcome_of(msg: BotMessage, *, handed_off: bool) -> str:
+    """What a stored bot reply did: the action server says it for answers, clarifications and
+    abstentions; otherwise a reply in a turn that opened a ticket is a handoff, a cited
+    procedure answer is an answer, a list of procedures to choose is a clarification."""
+    if msg.outcome:
+        return msg.outcome
+    if handed_off:
+        return Outcome.handed_off.value
+    if msg.citation and msg.procedure:
+        return Outcome.answered.value
+    if any(str(b.get("payload", "")).startswith("/choose_procedure") for b in msg.buttons):
+        return Outcome.clarified.value
+    return Outcome.other.value
 
 
 @dataclass
@@ -114,13 +133,16 @@ class Dialogue:
             mode = "degraded"
         latency = int((time.perf_counter() - step.started) * 1000)
         out = list(step.out)
+        session.refresh(conv)  # an action may have handed the conversation to the queue
+        handed_off = conv.state in AGENT_STATES
         for r in replies:
             out.append(convs.add_message(
                 session, conversation=conv, role=Role.bot, text=r.text,
                 payload={"buttons": r.buttons, "citation": r.citation, "mode": mode,
                          **({"custom": r.custom} if r.custom else {})},
                 intent=r.intent, procedure=r.procedure, confidence=r.confidence,
-                latency_ms=latency))
+                latency_ms=latency, outcome=outcome_of(r, handed_off=handed_off),
+                aspect=r.aspect))
         session.commit()
         session.refresh(conv)
         logger.info("chat.turn mode=%s latency_ms=%d", mode, latency)
@@ -172,7 +194,10 @@ class Dialogue:
             citation=answer.citation.model_dump() if answer.citation else None,
             procedure=answer.procedure.id if answer.procedure else None,
             intent=ASPECT_INTENT.get(answer.aspect or "") if answer.procedure else None,
-            confidence=answer.confidence)
+            confidence=answer.confidence,
+            outcome=(Outcome.clarified.value if asked is not None
+                     else STATUS_OUTCOME.get(answer.status, Outcome.other.value)),
+            aspect=answer.aspect)
 
     def _degraded_handoff(self, session: Session, conv: Conversation) -> BotMessage:
         """Rasa is down and the citizen asks for a person: open the ticket here."""
@@ -182,7 +207,7 @@ class Dialogue:
                            reason="citizen_request_degraded"), conv=conv)
         logger.info("chat.degraded_handoff ticket=%s", ticket.ticket_id)
         return BotMessage(text=ticket.message, intent="request_human",
-                          buttons=[self._hotline_button()])
+                          buttons=[self._hotline_button()], outcome=Outcome.handed_off.value)
 
     def _hotline_button(self) -> dict[str, Any]:
         return {"title": wording.call_hotline(self.hotline), "url": f"tel:{self.hotline}"}

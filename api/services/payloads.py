@@ -7,6 +7,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from api.db.office import Outcome
+
+OUTCOMES = frozenset(o.value for o in Outcome)
 _PAYLOAD = re.compile(r"^/([A-Za-z_][\w]*)(\{.*\})?$", re.S)
 SAFE_URL = re.compile(r"^(https?://|tel:\+?[\d.\- ]+$)", re.I)
 
@@ -43,6 +46,8 @@ class BotMessage:
     intent: str | None = None
     confidence: float | None = None
     custom: dict[str, Any] | None = None
+    outcome: str | None = None  # api.db.office.Outcome value, when the sender said it
+    aspect: str | None = None
 
 
 def _buttons(raw: Any) -> list[dict[str, Any]]:
@@ -76,6 +81,10 @@ def _apply_custom(msg: BotMessage, custom: dict[str, Any]) -> None:
         msg.confidence = float(custom["confidence"])
     if custom.get("intent"):
         msg.intent = str(custom["intent"])[:64]
+    if custom.get("outcome") in OUTCOMES:
+        msg.outcome = str(custom["outcome"])
+    if isinstance(custom.get("aspect"), str) and custom["aspect"]:
+        msg.aspect = custom["aspect"][:32]
     msg.buttons += _buttons(custom.get("quick_replies")) + _buttons(custom.get("buttons"))
     msg.buttons += _buttons([{"title": c.get("name"), "payload": c.get("payload")}
                              for c in custom.get("candidates") or [] if isinstance(c, dict)])

@@ -240,12 +240,32 @@ async def test_an_answer_carries_citation_procedure_and_confidence_for_channels(
                       "code": "1.001193"},
         "confidence": 0.82,
         "intent": "ask_processing_time",  # the aspect asked, for the API's degraded mode
+        "outcome": "answered",  # for the office dashboard (messages.outcome)
+        "aspect": "time",
     }
 
 
-async def test_an_abstention_has_no_metadata(
+async def test_an_abstention_says_only_what_the_turn_did(
     fake_api: FakeApi, dispatcher: CollectingDispatcher, load_tracker: LoadTracker
 ) -> None:
-    fake_api.reply("/v1/answer", answer_body("abstain"))
+    """No citation, procedure, confidence or intent (the API must not store an abstention as
+    an answer about a procedure), only the outcome the office dashboard counts."""
+    fake_api.reply("/v1/answer", answer_body("abstain", aspect="time"))
     await run(ActionAnswer(fake_api.client()), dispatcher, load_tracker("tracker_followup"))
-    assert all(not m.get("custom") for m in dispatcher.messages)
+    customs = [m["custom"] for m in dispatcher.messages if m.get("custom")]
+    assert customs == [{"outcome": "abstained", "aspect": "time"}]
+
+
+async def test_a_clarification_is_marked_clarified(
+    fake_api: FakeApi, dispatcher: CollectingDispatcher, load_tracker: LoadTracker
+) -> None:
+    candidates = [{"id": "a", "name": "A", "payload": CHOOSE.format("a")},
+                  {"id": "b", "name": "B", "payload": CHOOSE.format("b")}]
+    fake_api.reply("/v1/answer", answer_body("clarify", aspect="fee", candidates=candidates))
+    tracker = load_tracker(
+        "tracker_followup", slots={"procedure_id": None, "procedure_name": None},
+        latest_message={"text": "hết bao nhiêu tiền",
+                        "intent": {"name": "ask_fee", "confidence": 0.9}})
+    await run(ActionAnswer(fake_api.client()), dispatcher, tracker)
+    (message,) = dispatcher.messages
+    assert message["custom"] == {"outcome": "clarified", "aspect": "fee"}  # the aspect asked

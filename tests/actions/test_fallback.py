@@ -30,6 +30,7 @@ async def test_first_misunderstanding_asks_to_rephrase(
     tracker = load_tracker("tracker_followup", latest_message=NOT_UNDERSTOOD)
     events = await ActionFallback(fake_api.client()).run(dispatcher, tracker, {})
     assert responses(dispatcher) == ["utter_ask_rephrase"]
+    assert dispatcher.messages[0]["custom"] == {"outcome": "abstained"}  # office dashboard
     assert slot_events(events) == {"failures": 1.0, "handoff_offered": False}
 
 

@@ -8,7 +8,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 
@@ -140,6 +140,8 @@ class FakeRasa:
         self.mode = mode
         self.requests: list[dict[str, Any]] = []
         self.canned: list[dict[str, Any]] | None = None  # mode "canned": return this list
+        # called with each message body before replying (what the actions do meanwhile)
+        self.during_turn: Callable[[dict[str, Any]], None] | None = None
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/":
@@ -148,6 +150,8 @@ class FakeRasa:
             return httpx.Response(200, text="Hello from Rasa: 3.6.21")
         body = json.loads(request.content)
         self.requests.append(body)
+        if self.during_turn is not None:
+            self.during_turn(body)
         if self.mode == "down":
             raise httpx.ConnectError("down", request=request)
         if self.mode == "slow":
